@@ -1,0 +1,55 @@
+"""All settings of the studio, read from the environment (prefix ``STUDIO_``) or a ``.env`` file."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Typed settings. Every value has a default that works offline on one machine."""
+
+    model_config = SettingsConfigDict(env_prefix="STUDIO_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(default=Path("data"), description="Where the SQLite file and Chroma live.")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; defaults to a SQLite file in data_dir."
+    )
+    chroma_host: str | None = Field(default=None, description="Chroma server host; embedded if unset.")
+    chroma_port: int = Field(default=8000, ge=1, le=65535)
+    chroma_path: Path | None = Field(default=None, description="Embedded Chroma dir; data_dir/chroma.")
+    seed_demo: bool = Field(default=True, description="Create the demo assistants on first start.")
+    max_upload_mb: float = Field(default=20.0, gt=0)
+    max_import_kb: int = Field(default=512, gt=0, description="Largest assistant file to import.")
+
+    llm_base_url: str | None = Field(default=None, description="OpenAI-compatible endpoint URL.")
+    llm_api_key: SecretStr | None = Field(default=None, description="Falls back to OPENAI_API_KEY.")
+    llm_model: str | None = Field(default=None, description="Overrides the assistant's model name.")
+    llm_timeout_s: float = Field(default=30.0, gt=0)
+    llm_max_retries: int = Field(default=2, ge=0, le=10)
+
+    @field_validator("database_url", "chroma_host", "llm_base_url", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL in force: the configured one, or the SQLite file under data_dir."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'studio.db').as_posix()}"
+
+    @property
+    def resolved_chroma_path(self) -> Path:
+        """The directory of the embedded Chroma store."""
+        return self.chroma_path or self.data_dir / "chroma"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings in force (cached; tests call ``get_settings.cache_clear()``)."""
+    return Settings()

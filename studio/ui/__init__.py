@@ -1,0 +1,1 @@
+"""The only Streamlit-aware code: cached resources, session-state keys and shared widgets."""
