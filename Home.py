@@ -11,7 +11,11 @@ st.set_page_config(page_title="Assistant Studio", page_icon="🤖", layout="wide
 PAGES = {
     "Design": [
         st.Page("pages/home.py", title="Assistants", icon=":material/smart_toy:", default=True),
-        st.Page("pages/requirements.py", title="Business requirements", icon=":material/business_center:"),
+        st.Page(
+            "pages/requirements.py",
+            title="Business requirements",
+            icon=":material/business_center:",
+        ),
         st.Page("pages/persona.py", title="Persona", icon=":material/face:"),
         st.Page("pages/brand_voice.py", title="Brand voice", icon=":material/campaign:"),
         st.Page("pages/tools.py", title="Tools", icon=":material/build:"),
@@ -22,6 +26,9 @@ PAGES = {
     ],
     "Try": [
         st.Page("pages/preview.py", title="Preview", icon=":material/chat:"),
+    ],
+    "Studio": [
+        st.Page("pages/settings.py", title="Settings", icon=":material/settings:"),
     ],
 }
 

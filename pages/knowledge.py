@@ -1,6 +1,53 @@
-"""Placeholder: being built."""
+"""Knowledge: an assistant's help-center documents, their chunks, and what retrieval finds."""
 
 import streamlit as st
 
-st.title("knowledge")
-st.info("This page is being built.")
+from studio import knowledge
+from studio.db import session_scope
+from studio.errors import StudioError
+from studio.knowledge_admin import demo_indexing_in_progress
+from studio.ui import forms
+from studio.ui import knowledge_panels as panels
+from studio.ui.resources import get_engine, get_knowledge_store
+
+detail = forms.selected_assistant()
+st.title("Knowledge")
+st.caption(
+    f"Documents **{detail.name}** can quote from. They are split into chunks and embedded on this "
+    "machine; the chat preview retrieves the best chunks for each question."
+)
+try:
+    store = get_knowledge_store()
+except StudioError as error:
+    st.error(str(error))
+    st.stop()
+
+with session_scope(get_engine()) as session:
+    kb = knowledge.get_knowledge_base(session=session, assistant_id=detail.id)
+if kb is None:
+    panels.create_form(store=store, assistant_id=detail.id)
+    st.stop()
+
+if demo_indexing_in_progress():
+    st.info("The demo documents are being indexed in the background…", icon=":material/sync:")
+    if st.button("Refresh"):
+        st.rerun()
+
+cols = st.columns(4)
+cols[0].metric("Documents", kb.document_count)
+cols[1].metric("Chunks", kb.chunk_count)
+cols[2].metric("Embedding", kb.embedding_label.split(" (")[0], help=kb.embedding_label)
+cols[3].metric("Chunking", f"{kb.chunk_size} / {kb.chunk_overlap}", help="Size / overlap (chars)")
+
+docs_tab, test_tab, preview_tab, settings_tab = st.tabs(
+    ["Documents", "Test retrieval", "Chunk preview", "Embedding & re-index"]
+)
+with docs_tab:
+    panels.upload_panel(store=store, kb=kb)
+    panels.documents_panel(store=store, kb=kb)
+with test_tab:
+    panels.retrieval_panel(store=store, assistant_id=detail.id, defaults=detail.draft.retrieval)
+with preview_tab:
+    panels.preview_panel(kb=kb)
+with settings_tab:
+    panels.reindex_panel(store=store, kb=kb)

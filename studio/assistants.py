@@ -1,19 +1,35 @@
-"""Assistants: CRUD, drafts, immutable versions, templates, import/export.
+"""Assistants: list, create (blank or from a template), the draft, saving and reading versions.
 
-INTERFACE STUB — owned by the "assistants" helper, who replaces the bodies. Signatures and the
-public shapes below are the contract other modules and pages code against; extend, don't break.
+History (compare, restore, publish) is in `studio.versions`, rename/duplicate/archive/delete in
+`studio.lifecycle`, templates in `studio.templates`, import/export in `studio.exports`.
+Every function works inside the caller's session and only flushes: the caller's
+`session_scope` commits, so writes that belong together commit together (or not at all).
 """
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
-from sqlmodel import Session
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col
 
-from studio.models import AssistantStatus
-from studio.schemas import AssistantConfig
+from studio.errors import Conflict, FieldProblem, InvalidInput, NotFound, problems_from_validation
+from studio.models import Assistant, AssistantStatus, AssistantVersion, StudioMarker, utcnow
+from studio.schemas import MEDIUM_TEXT, SHORT_TEXT, AssistantConfig, blank_config
+from studio.templates import get_template, list_templates
+from studio.tools import validate_tools
+
+SECTIONS: tuple[str, ...] = ("business", "persona", "brand_voice", "tools", "model", "retrieval")
+"""The parts of a configuration a page may replace on its own."""
+
+
+def config_hash(config: AssistantConfig) -> str:
+    """SHA-256 of the canonical JSON of a configuration (equal configs, equal hashes)."""
+    return hashlib.sha256(config.canonical_json().encode("utf-8")).hexdigest()
 
 
 class AssistantSummary(BaseModel):
@@ -29,6 +45,9 @@ class AssistantSummary(BaseModel):
     version_count: int
     has_unsaved_changes: bool
     draft_updated_at: datetime
+    # The saved version the draft is identical to (None: the draft differs from every version
+    # it was compared with), so pages can say "draft = version 3".
+    draft_base_version: int | None = None
 
 
 class AssistantDetail(AssistantSummary):
@@ -37,7 +56,7 @@ class AssistantDetail(AssistantSummary):
     @property
     def config_hash(self) -> str:
         """Hash of the draft configuration (identifies a draft in logs)."""
-        raise NotImplementedError
+        return config_hash(self.draft)
 
 
 class VersionSummary(BaseModel):
@@ -52,24 +71,417 @@ class VersionDetail(VersionSummary):
     config: AssistantConfig
 
 
-def seed_demo_assistants(*, session: Session) -> int:
-    """Create the demo assistants from the templates once; return how many were created."""
-    return 0  # stub: the assistants helper implements it
+# --------------------------------------------------------------------------- reading
+
+
+def _version_stats() -> Any:
+    """Per-assistant version count and latest number, aggregated in SQL (no config JSON)."""
+    return (
+        select(
+            col(AssistantVersion.assistant_id).label("assistant_id"),
+            func.count().label("version_count"),
+            func.max(col(AssistantVersion.number)).label("latest_version"),
+        )
+        .group_by(col(AssistantVersion.assistant_id))
+        .subquery()
+    )
+
+
+def _summary_query() -> Any:
+    stats = _version_stats()
+    company = col(Assistant.draft_config)[("business", "company_name")].as_string()
+    return (
+        select(
+            col(Assistant.id),
+            col(Assistant.name),
+            col(Assistant.description),
+            col(Assistant.status),
+            col(Assistant.is_demo),
+            col(Assistant.template),
+            company.label("company_name"),
+            col(Assistant.published_version),
+            col(Assistant.draft_updated_at),
+            col(Assistant.draft_base_version),
+            func.coalesce(stats.c.version_count, 0).label("version_count"),
+            stats.c.latest_version,
+        )
+        .select_from(Assistant)
+        .outerjoin(stats, stats.c.assistant_id == col(Assistant.id))
+    )
+
+
+def _summary_from_row(row: Any) -> AssistantSummary:
+    latest = row.latest_version
+    return AssistantSummary(
+        id=row.id,
+        name=row.name,
+        description=row.description,
+        status=row.status,
+        is_demo=row.is_demo,
+        template=row.template,
+        company_name=row.company_name or "",
+        published_version=row.published_version,
+        latest_version=latest,
+        version_count=row.version_count,
+        # A draft never saved counts as unsaved; otherwise it must equal the latest version.
+        has_unsaved_changes=latest is None or row.draft_base_version != latest,
+        draft_updated_at=row.draft_updated_at,
+        draft_base_version=row.draft_base_version,
+    )
 
 
 def list_assistants(*, session: Session, include_archived: bool = False) -> list[AssistantSummary]:
-    """All assistants, newest draft edit first."""
-    raise NotImplementedError
+    """All assistants, newest draft edit first (archived ones only when asked)."""
+    query = _summary_query()
+    if not include_archived:
+        query = query.where(col(Assistant.status) != AssistantStatus.ARCHIVED)
+    query = query.order_by(col(Assistant.draft_updated_at).desc(), col(Assistant.id).desc())
+    return [_summary_from_row(row) for row in session.execute(query)]
+
+
+def _load(session: Session, assistant_id: int) -> Assistant:
+    row = session.get(Assistant, assistant_id)
+    if row is None:
+        raise NotFound(
+            f"Assistant #{assistant_id} does not exist (it may have been deleted). "
+            "Pick another one in the sidebar."
+        )
+    return row
 
 
 def get_assistant(*, session: Session, assistant_id: int) -> AssistantDetail:
     """One assistant with its draft. Raises NotFound if it does not exist."""
-    raise NotImplementedError
+    row = session.execute(_summary_query().where(col(Assistant.id) == assistant_id)).first()
+    if row is None:
+        _load(session, assistant_id)  # raises NotFound with the message
+    draft_json = session.execute(
+        select(col(Assistant.draft_config)).where(col(Assistant.id) == assistant_id)
+    ).scalar_one()
+    summary = _summary_from_row(row)
+    return AssistantDetail(**summary.model_dump(), draft=AssistantConfig.model_validate(draft_json))
+
+
+# --------------------------------------------------------------------------- names
+
+
+def _clean_name(name: str, *, field: str = "name") -> str:
+    cleaned = " ".join((name or "").split())
+    if not cleaned:
+        raise InvalidInput(
+            "Give the assistant a name.", problems=[FieldProblem(field, "a name is required")]
+        )
+    if len(cleaned) > SHORT_TEXT:
+        raise InvalidInput(
+            "The name is too long.",
+            problems=[FieldProblem(field, f"use at most {SHORT_TEXT} characters")],
+        )
+    return cleaned
+
+
+def _name_taken(session: Session, name: str, *, except_id: int | None = None) -> bool:
+    query = select(col(Assistant.id)).where(func.lower(col(Assistant.name)) == name.lower())
+    if except_id is not None:
+        query = query.where(col(Assistant.id) != except_id)
+    return session.execute(query.limit(1)).first() is not None
+
+
+def _ensure_free(session: Session, name: str, *, except_id: int | None = None) -> None:
+    if _name_taken(session, name, except_id=except_id):
+        raise Conflict(
+            f'An assistant named "{name}" already exists (names are not case-sensitive). '
+            "Choose another name.",
+            problems=[FieldProblem("name", "this name is already used")],
+        )
+
+
+def unique_name(*, session: Session, base: str) -> str:
+    """`base`, or `base (2)`, `base (3)`… — the first name no assistant uses yet."""
+    base = _clean_name(base)[: SHORT_TEXT - 6]
+    candidate, n = base, 1
+    while _name_taken(session, candidate):
+        n += 1
+        candidate = f"{base} ({n})"
+    return candidate
+
+
+def _clean_description(description: str) -> str:
+    cleaned = (description or "").strip()
+    if len(cleaned) > MEDIUM_TEXT:
+        raise InvalidInput(
+            "The description is too long.",
+            problems=[FieldProblem("description", f"use at most {MEDIUM_TEXT} characters")],
+        )
+    return cleaned
+
+
+# --------------------------------------------------------------------------- creating
+
+
+def _insert(
+    session: Session,
+    *,
+    name: str,
+    description: str,
+    config: AssistantConfig,
+    template: str | None = None,
+    is_demo: bool = False,
+) -> Assistant:
+    row = Assistant(
+        name=name,
+        description=description,
+        template=template,
+        is_demo=is_demo,
+        draft_config=config.model_dump(mode="json"),
+    )
+    session.add(row)
+    try:
+        session.flush()
+    except IntegrityError as exc:  # a concurrent create took the name between check and insert
+        raise Conflict(f'An assistant named "{name}" already exists. Choose another name.') from exc
+    return row
+
+
+def create_assistant(
+    *,
+    session: Session,
+    name: str,
+    company_name: str = "",
+    template: str | None = None,
+    description: str = "",
+) -> AssistantDetail:
+    """Create an assistant, blank (needs `company_name`) or from a template's configuration.
+
+    Raises InvalidInput if a field is empty or too long, NotFound for an unknown template,
+    Conflict if the name is used (case-insensitively).
+    """
+    name = _clean_name(name)
+    description = _clean_description(description)
+    if template:
+        spec = get_template(template)
+        config = spec.config.model_copy(deep=True)
+        if company_name.strip():
+            config.business.company_name = _clean_name(company_name, field="business.company_name")
+        description = description or spec.description
+    else:
+        if not company_name.strip():
+            raise InvalidInput(
+                "Give the company name the assistant speaks for.",
+                problems=[FieldProblem("business.company_name", "a company name is required")],
+            )
+        config = blank_config(company_name=_clean_name(company_name, field="business.company_name"))
+    _ensure_free(session, name)
+    row = _insert(session, name=name, description=description, config=config, template=template)
+    assert row.id is not None
+    return get_assistant(session=session, assistant_id=row.id)
+
+
+def create_from_config(
+    *, session: Session, name: str, config: AssistantConfig, description: str = ""
+) -> AssistantDetail:
+    """Create an assistant whose draft is `config` (used by import); the name is made unique."""
+    row = _insert(
+        session,
+        name=unique_name(session=session, base=name),
+        description=_clean_description(description),
+        config=config,
+    )
+    assert row.id is not None
+    return get_assistant(session=session, assistant_id=row.id)
+
+
+def seed_demo_assistants(*, session: Session) -> int:
+    """Create the demo assistants from the templates once; return how many were created.
+
+    Each template is seeded at most once per database (a marker remembers it), so deleting a
+    demo assistant is respected across restarts; a template added later is seeded on upgrade.
+    """
+    done = set(session.execute(select(col(StudioMarker.key))).scalars())
+    created = 0
+    for spec in list_templates():
+        marker = f"demo_seeded:{spec.key}"
+        if marker in done:
+            continue
+        name = unique_name(session=session, base=spec.demo_name)
+        row = _insert(
+            session,
+            name=name,
+            description=spec.description,
+            config=spec.config,
+            template=spec.key,
+            is_demo=True,
+        )
+        assert row.id is not None
+        save_version(session=session, assistant_id=row.id, note="Shipped template")
+        row.published_version, row.status = 1, AssistantStatus.PUBLISHED
+        session.add(StudioMarker(key=marker))
+        created += 1
+    session.flush()
+    return created
+
+
+# --------------------------------------------------------------------------- the draft
+
+
+def _matching_version(session: Session, assistant_id: int, digest: str) -> int | None:
+    """The newest version whose configuration equals a draft with hash `digest`."""
+    return session.execute(
+        select(func.max(col(AssistantVersion.number))).where(
+            col(AssistantVersion.assistant_id) == assistant_id,
+            col(AssistantVersion.config_hash) == digest,
+        )
+    ).scalar_one_or_none()
+
+
+def _write_draft(session: Session, row: Assistant, config: AssistantConfig) -> None:
+    assert row.id is not None
+    row.draft_config = config.model_dump(mode="json")
+    row.draft_base_version = _matching_version(session, row.id, config_hash(config))
+    row.draft_updated_at = row.updated_at = utcnow()
+    session.add(row)
+    session.flush()
+
+
+def validate_config(data: dict[str, Any], *, prefix: str = "") -> AssistantConfig:
+    """Validate a whole configuration document, tools deeply (JSON Schema, mock JSON).
+
+    Raises InvalidInput with field problems (paths under `prefix` when given).
+    """
+    try:
+        config = AssistantConfig.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidInput(
+            "Some fields need attention; nothing was saved.",
+            problems=problems_from_validation(exc, prefix=prefix),
+        ) from exc
+    tool_problems = validate_tools(list(config.tools))
+    if tool_problems:
+        raise InvalidInput(
+            "Some tools need attention; nothing was saved.",
+            problems=[
+                FieldProblem(f"{prefix}.{p.field}" if prefix else p.field, p.message)
+                for p in tool_problems
+            ],
+        )
+    return config
 
 
 def update_draft_section(
-    *, session: Session, assistant_id: int, section: str, data: dict[str, Any]
+    *,
+    session: Session,
+    assistant_id: int,
+    section: str,
+    data: dict[str, Any] | list[Any] | BaseModel,
 ) -> AssistantDetail:
     """Replace one section ("business", "persona", "brand_voice", "tools", "model", "retrieval")
-    of the draft. Raises InvalidInput with field problems (paths start with the section)."""
-    raise NotImplementedError
+    of the draft. Raises InvalidInput with field problems (paths start with the section).
+
+    `data` is the section as a dict or pydantic model; for "tools" a list of tools (or a dict
+    ``{"tools": [...]}``). The whole configuration is validated; nothing is written on error.
+    """
+    if section not in SECTIONS:
+        raise InvalidInput(
+            f'"{section}" is not a part of an assistant.',
+            problems=[FieldProblem(section, f"choose one of {', '.join(SECTIONS)}")],
+        )
+    row = _load(session, assistant_id)
+    if isinstance(data, BaseModel):
+        data = data.model_dump(mode="json")
+    if section == "tools" and isinstance(data, dict) and set(data) == {"tools"}:
+        data = data["tools"]
+    document = dict(row.draft_config)
+    document[section] = data
+    try:
+        config = validate_config(document)
+    except InvalidInput as exc:
+        # Whole-document rules (e.g. unique tool names) have no field path: pin them on the section.
+        exc.problems = [
+            p if p.field.startswith(section) else FieldProblem(section, p.message)
+            for p in exc.problems
+        ]
+        raise
+    _write_draft(session, row, config)
+    return get_assistant(session=session, assistant_id=assistant_id)
+
+
+def replace_draft(
+    *, session: Session, assistant_id: int, config: AssistantConfig
+) -> AssistantDetail:
+    """Replace the whole draft with `config`. Raises NotFound if the assistant is gone."""
+    _write_draft(session, _load(session, assistant_id), config)
+    return get_assistant(session=session, assistant_id=assistant_id)
+
+
+# --------------------------------------------------------------------------- versions
+
+
+def save_version(*, session: Session, assistant_id: int, note: str = "") -> VersionSummary:
+    """Freeze the draft as the next numbered version (never changed afterwards).
+
+    Raises Conflict if the draft is identical to the latest version — a second, identical
+    version would only clutter the history; edit the draft first.
+    Raises InvalidInput if the note is too long.
+    """
+    note = (note or "").strip()
+    if len(note) > MEDIUM_TEXT:
+        raise InvalidInput(
+            "The note is too long.",
+            problems=[FieldProblem("note", f"use at most {MEDIUM_TEXT} characters")],
+        )
+    row = _load(session, assistant_id)
+    config = AssistantConfig.model_validate(row.draft_config)
+    digest = config_hash(config)
+    latest = session.execute(
+        select(col(AssistantVersion.number), col(AssistantVersion.config_hash))
+        .where(col(AssistantVersion.assistant_id) == assistant_id)
+        .order_by(col(AssistantVersion.number).desc())
+        .limit(1)
+    ).first()
+    if latest is not None and latest.config_hash == digest:
+        raise Conflict(
+            f"Nothing to save: the draft is identical to version {latest.number}. "
+            "Change something first."
+        )
+    number = (latest.number if latest else 0) + 1
+    version = AssistantVersion(
+        assistant_id=assistant_id,
+        number=number,
+        note=note,
+        config=config.model_dump(mode="json"),
+        config_hash=digest,
+    )
+    session.add(version)
+    row.draft_base_version = number
+    row.updated_at = utcnow()
+    session.add(row)
+    try:
+        session.flush()
+    except IntegrityError as exc:  # someone saved the same number a moment earlier
+        raise Conflict("Another version was saved at the same time. Try again.") from exc
+    return VersionSummary(
+        number=number,
+        note=note,
+        created_at=version.created_at,
+        config_hash=digest,
+        is_published=row.published_version == number,
+    )
+
+
+def get_version(*, session: Session, assistant_id: int, number: int) -> VersionDetail:
+    """One saved version with its configuration. Raises NotFound if it does not exist."""
+    row = _load(session, assistant_id)
+    version = session.execute(
+        select(AssistantVersion).where(
+            col(AssistantVersion.assistant_id) == assistant_id,
+            col(AssistantVersion.number) == number,
+        )
+    ).scalar_one_or_none()
+    if version is None:
+        raise NotFound(f'"{row.name}" has no version {number}.')
+    return VersionDetail(
+        number=version.number,
+        note=version.note,
+        created_at=version.created_at,
+        config_hash=version.config_hash,
+        is_published=version.number == row.published_version,
+        config=AssistantConfig.model_validate(version.config),
+    )

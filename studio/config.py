@@ -14,15 +14,30 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="STUDIO_", env_file=".env", extra="ignore")
 
-    data_dir: Path = Field(default=Path("data"), description="Where the SQLite file and Chroma live.")
+    data_dir: Path = Field(
+        default=Path("data"), description="Where the SQLite file and Chroma live."
+    )
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL; defaults to a SQLite file in data_dir."
     )
-    chroma_host: str | None = Field(default=None, description="Chroma server host; embedded if unset.")
+    chroma_host: str | None = Field(
+        default=None, description="Chroma server host; embedded if unset."
+    )
     chroma_port: int = Field(default=8000, ge=1, le=65535)
-    chroma_path: Path | None = Field(default=None, description="Embedded Chroma dir; data_dir/chroma.")
+    chroma_path: Path | None = Field(
+        default=None, description="Embedded Chroma dir; data_dir/chroma."
+    )
     seed_demo: bool = Field(default=True, description="Create the demo assistants on first start.")
     max_upload_mb: float = Field(default=20.0, gt=0)
+    chroma_model_dir: Path | None = Field(
+        default=None,
+        description="Folder holding Chroma's all-MiniLM-L6-v2 ONNX model (onnx/ or onnx.tar.gz) "
+        "for air-gapped installs; defaults to Chroma's own cache, ~/.cache/chroma/onnx_models.",
+    )
+    embedding_api_model: str = Field(
+        default="text-embedding-3-small",
+        description="Embedding model asked of the OpenAI-compatible endpoint (llm_base_url).",
+    )
     max_import_kb: int = Field(default=512, gt=0, description="Largest assistant file to import.")
 
     llm_base_url: str | None = Field(default=None, description="OpenAI-compatible endpoint URL.")

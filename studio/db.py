@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlmodel import Session, SQLModel, create_engine
 
 from studio import models  # noqa: F401  (registers every table on SQLModel.metadata)
@@ -28,18 +28,18 @@ def make_engine(url: str) -> Engine:
     """An engine for `url`; creates the SQLite file's folder. Raises StudioError if unusable."""
     try:
         parsed = make_url(url)
-    except ArgumentError as exc:
+        if parsed.get_backend_name() == "sqlite":
+            if parsed.database and parsed.database != ":memory:":
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(url, connect_args={"check_same_thread": False})
+            event.listen(engine, "connect", _sqlite_pragmas)
+            return engine
+        return create_engine(url, pool_pre_ping=True)
+    except (ArgumentError, NoSuchModuleError) as exc:
         raise StudioError(
             f"The database URL {url!r} is not valid. Set STUDIO_DATABASE_URL to e.g. "
             "sqlite:///data/studio.db or postgresql+psycopg://user:pass@host/db."
         ) from exc
-    if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False})
-        event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(url, pool_pre_ping=True)
 
 
 def create_schema(engine: Engine) -> None:

@@ -71,7 +71,9 @@ def problems_from_validation(error: ValidationError, *, prefix: str = "") -> lis
     """Turn a pydantic `ValidationError` into field-level problems with readable paths."""
     problems: list[FieldProblem] = []
     for item in error.errors(include_url=False):
-        loc = tuple(x for x in item["loc"] if not (isinstance(x, str) and x.startswith("function-")))
+        loc = tuple(
+            x for x in item["loc"] if not (isinstance(x, str) and x.startswith("function-"))
+        )
         path = _loc_to_path(loc)
         if prefix:
             path = f"{prefix}.{path}" if path else prefix

@@ -15,7 +15,7 @@ from sqlmodel import Field, SQLModel
 
 
 def utcnow() -> datetime:
-    """Timezone-aware now; stored naive-UTC by SQLite, aware by PostgreSQL."""
+    """Aware UTC now; SQLModel stores it as UTC and returns aware UTC on every backend."""
     return datetime.now(UTC)
 
 
@@ -58,6 +58,13 @@ class AssistantVersion(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class StudioMarker(SQLModel, table=True):
+    """A one-time event that happened to this database (e.g. "demo_seeded:<template>")."""
+
+    key: str = Field(primary_key=True, max_length=120)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 # --------------------------------------------------------------------------- knowledge
 
 
@@ -95,6 +102,8 @@ class Document(SQLModel, table=True):
     status: DocumentStatus = Field(default=DocumentStatus.QUEUED, index=True)
     error: str | None = Field(default=None, sa_column=Column(Text))
     chunk_count: int = 0
+    title: str = Field(default="", max_length=255)
+    csv_column: str | None = Field(default=None, max_length=255)  # CSV: index only this column
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 

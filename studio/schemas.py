@@ -11,9 +11,16 @@ import re
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Literal[1] = 1
 """Version of the configuration document; bumped (with a migration) when its shape changes."""
 
 SHORT_TEXT = 120
@@ -163,7 +170,14 @@ class Persona(_Doc):
     )(_drop_blank)
 
 
-TONE_CONTEXTS: tuple[str, ...] = ("support", "sales", "technical", "complaint", "onboarding", "billing")
+TONE_CONTEXTS: tuple[str, ...] = (
+    "support",
+    "sales",
+    "technical",
+    "complaint",
+    "onboarding",
+    "billing",
+)
 """Suggested contexts for tone guidelines; others are allowed."""
 
 

@@ -1,11 +1,14 @@
-"""What happens once when the studio starts: schema, demo data."""
+"""What happens once when the studio starts: schema, demo data, knowledge store."""
 
 from __future__ import annotations
 
 from sqlalchemy.engine import Engine
 
 from studio import assistants
+from studio.config import Settings
 from studio.db import create_schema, make_engine, session_scope
+from studio.knowledge_admin import index_demo_knowledge, reconcile, start_demo_indexing
+from studio.knowledge_store import KnowledgeStore, open_store
 
 
 def prepare_database(url: str, *, seed_demo: bool) -> Engine:
@@ -16,3 +19,21 @@ def prepare_database(url: str, *, seed_demo: bool) -> Engine:
         with session_scope(engine) as session:
             assistants.seed_demo_assistants(session=session)
     return engine
+
+
+def prepare_knowledge(
+    engine: Engine, settings: Settings, *, background: bool = True
+) -> KnowledgeStore:
+    """The vector store, reconciled with SQL, with the demo assistants' documents indexed once
+    (in a background thread unless `background` is False: it takes a few seconds).
+    Raises KnowledgeError if the store cannot be opened."""
+    store = open_store(settings)
+    with session_scope(engine) as session:
+        reconcile(session=session, store=store)
+    if settings.seed_demo:
+        if background:
+            start_demo_indexing(engine=engine, store=store)
+        else:
+            with session_scope(engine) as session:
+                index_demo_knowledge(session=session, store=store)
+    return store

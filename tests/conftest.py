@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from studio.config import get_settings
 from studio.db import create_schema, make_engine, session_scope
+from tests.postgres import PostgresCluster, find_bin_dir, start_cluster
 
 ROOT = Path(__file__).resolve().parent.parent
 HOME = str(ROOT / "Home.py")
@@ -33,12 +34,36 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     get_settings.cache_clear()
 
 
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresCluster]:
+    """A real PostgreSQL server on loopback for this test run (skipped if none is installed,
+    unless STUDIO_REQUIRE_POSTGRES=1, as `tests/run` sets it, which makes that a failure)."""
+    if find_bin_dir() is None and os.environ.get("STUDIO_REQUIRE_POSTGRES") != "1":
+        pytest.skip("PostgreSQL is not installed here; `bash tests/run` installs it")
+    cluster = start_cluster()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database: a SQLite file in tmp_path, then a PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
+    cluster: PostgresCluster = request.getfixturevalue("postgres")
+    url = cluster.create_database()
+    yield url
+    cluster.drop_database(url)
+
+
 @pytest.fixture
-def engine(tmp_path: Path) -> Engine:
-    """A fresh database. SQLite in tmp_path, or the PostgreSQL in STUDIO_TEST_DATABASE_URL."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'test.db'}")
+def engine(database_url: str) -> Iterator[Engine]:
+    """An engine on a fresh database with the schema created (SQLite and PostgreSQL)."""
+    engine = make_engine(database_url)
     create_schema(engine)
-    return engine
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture

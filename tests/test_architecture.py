@@ -30,7 +30,9 @@ def studio_modules_outside_ui() -> list[Path]:
     return [p for p in STUDIO.rglob("*.py") if "ui" not in p.relative_to(STUDIO).parts]
 
 
-@pytest.mark.parametrize("path", studio_modules_outside_ui(), ids=lambda p: str(p.relative_to(ROOT)))
+@pytest.mark.parametrize(
+    "path", studio_modules_outside_ui(), ids=lambda p: str(p.relative_to(ROOT))
+)
 def test_domain_code_does_not_import_streamlit(path: Path) -> None:
     offending = {m for m in imported_modules(path) if m.split(".")[0] == "streamlit"}
     assert not offending, f"{path.name} imports {offending}; Streamlit belongs in studio/ui/"

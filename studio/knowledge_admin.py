@@ -1,0 +1,161 @@
+"""Keeping SQL and Chroma in agreement (start-up reconciliation) and indexing the demo documents."""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import threading
+from collections import defaultdict
+from pathlib import Path
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col
+
+from studio.db import session_scope
+from studio.errors import KnowledgeError
+from studio.knowledge import UploadedFile, create_knowledge_base, get_knowledge_base
+from studio.knowledge_ingest import add_files, retry_document, upload_path
+from studio.knowledge_store import KnowledgeStore, all_ids
+from studio.models import Assistant, Document, DocumentStatus, KnowledgeBase, StudioMarker
+
+log = logging.getLogger(__name__)
+_demo_threads: list[threading.Thread] = []
+_stopping = threading.Event()
+
+
+@atexit.register
+def _stop_demo_indexing() -> None:
+    # A thread killed inside onnxruntime at interpreter exit aborts the process: let it finish
+    # the knowledge base it is on, and stop before the next one.
+    _stopping.set()
+    for thread in _demo_threads:
+        thread.join(timeout=30)
+
+
+SAMPLES_DIR = Path(__file__).resolve().parent.parent / "data" / "samples" / "knowledge"
+
+
+class ReconcileReport(BaseModel):
+    orphan_chunks_removed: int = 0
+    documents_reindexed: int = 0
+    documents_failed: int = 0
+    collections_created: int = 0
+
+
+def reconcile(*, session: Session, store: KnowledgeStore) -> ReconcileReport:
+    """Make Chroma match SQL: drop chunks no document owns, re-index documents whose chunks are
+    missing or whose indexing was interrupted (or mark them failed when the file is gone)."""
+    report = ReconcileReport()
+    existing = set(store.collection_names())
+    for kb in session.execute(select(KnowledgeBase)).scalars().all():
+        if kb.collection not in existing:
+            report.collections_created += 1
+        chroma = store.collection(kb.collection)
+        docs = {
+            d.id: d
+            for d in session.execute(
+                select(Document).where(col(Document.knowledge_base_id) == kb.id)
+            ).scalars()
+        }
+        by_doc: dict[int, list[str]] = defaultdict(list)
+        for cid in all_ids(chroma):
+            by_doc[int(cid.split(":")[0])].append(cid)
+        orphans: list[str] = []
+        for doc_id, ids in by_doc.items():
+            doc = docs.get(doc_id)
+            if doc is None:
+                orphans.extend(ids)
+            elif doc.status == DocumentStatus.READY:
+                orphans.extend(i for i in ids if int(i.split(":")[1]) >= doc.chunk_count)
+        for start in range(0, len(orphans), 5000):  # SQLite limits variables per statement
+            chroma.delete(ids=orphans[start : start + 5000])
+        report.orphan_chunks_removed += len(orphans)
+        orphan_set = set(orphans)
+        for doc_id, doc in docs.items():
+            present = len([i for i in by_doc.get(doc_id or 0, []) if i not in orphan_set])
+            broken = doc.status in (DocumentStatus.INDEXING, DocumentStatus.QUEUED) or (
+                doc.status == DocumentStatus.READY and present != doc.chunk_count
+            )
+            if not broken:
+                continue
+            if upload_path(store.settings, doc).is_file():
+                try:
+                    retry_document(session=session, store=store, document_id=doc_id or 0)
+                    report.documents_reindexed += 1
+                    continue
+                except KnowledgeError:
+                    pass  # retry_document already recorded the reason on the row
+            else:
+                doc.status = DocumentStatus.FAILED
+                doc.error = (
+                    "Indexing was interrupted and the original file is gone; upload it again."
+                )
+                doc.chunk_count = 0
+                chroma.delete(where={"document_id": doc_id})
+                session.commit()
+            report.documents_failed += 1
+    return report
+
+
+def sample_files(template: str) -> list[UploadedFile]:
+    """The demo help-center documents shipped for a template (empty if none)."""
+    folder = SAMPLES_DIR / template
+    if not folder.is_dir():
+        return []
+    return [UploadedFile(p.name, p.read_bytes()) for p in sorted(folder.iterdir()) if p.is_file()]
+
+
+def _demos_to_index(session: Session) -> list[Assistant]:
+    demos = session.execute(select(Assistant).where(col(Assistant.is_demo).is_(True))).scalars()
+    return [
+        a
+        for a in demos
+        if a.id is not None
+        and sample_files(a.template or "")
+        and session.get(StudioMarker, f"demo_knowledge:{a.id}") is None
+    ]
+
+
+def index_demo_knowledge(*, session: Session, store: KnowledgeStore) -> int:
+    """Give each demo assistant without a knowledge base one with its template's sample documents
+    (once: a marker remembers it, so a user who deletes them is not overruled). Returns how many."""
+    created = 0
+    for assistant in _demos_to_index(session):
+        if _stopping.is_set():
+            break
+        assert assistant.id is not None
+        if get_knowledge_base(session=session, assistant_id=assistant.id) is None:
+            kb = create_knowledge_base(session=session, store=store, assistant_id=assistant.id)
+            files = sample_files(assistant.template or "")
+            add_files(session=session, store=store, knowledge_base_id=kb.id, files=files)
+            created += 1
+        session.add(StudioMarker(key=f"demo_knowledge:{assistant.id}"))
+        session.commit()
+    return created
+
+
+def start_demo_indexing(*, engine: Engine, store: KnowledgeStore) -> threading.Thread | None:
+    """Index the demo documents in a background thread so start-up stays fast (no thread when
+    nothing is left to index)."""
+    with session_scope(engine) as session:
+        if not _demos_to_index(session):
+            return None
+
+    def run() -> None:
+        try:
+            with session_scope(engine) as session:
+                index_demo_knowledge(session=session, store=store)
+        except Exception:  # a background failure must not kill the app; the page shows the rows
+            log.exception("Indexing the demo documents failed")
+
+    thread = threading.Thread(target=run, name="demo-knowledge", daemon=True)
+    _demo_threads.append(thread)
+    thread.start()
+    return thread
+
+
+def demo_indexing_in_progress() -> bool:
+    """Whether the demo documents are still being indexed in the background."""
+    return any(t.is_alive() for t in _demo_threads)

@@ -1,0 +1,293 @@
+"""Widgets of the Knowledge page: create, upload with progress, documents, test retrieval,
+chunk preview and re-index. Each user action opens one short database session."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from studio import knowledge
+from studio.db import session_scope
+from studio.embeddings import DEFAULT_EMBEDDING, OPTIONS
+from studio.errors import StudioError
+from studio.knowledge import FileOutcome, KnowledgeBaseInfo, KnowledgeStore, UploadedFile
+from studio.knowledge_parsing import SUPPORTED_TYPES
+from studio.schemas import RetrievalSettings
+from studio.ui import state
+from studio.ui.resources import get_engine
+
+OUTCOMES = "kb_last_upload_outcomes"  # plain dicts, shown once after the rerun
+SUPPORTED = ", ".join(f".{t}" for t in SUPPORTED_TYPES)
+
+
+def _embedding_label(key: str) -> str:
+    return OPTIONS[key].label
+
+
+def create_form(*, store: KnowledgeStore, assistant_id: int) -> None:
+    """A form to give the assistant its knowledge base."""
+    st.info("This assistant has no knowledge base yet. Create one, then upload help-center files.")
+    with st.form("kb_create"):
+        name = st.text_input("Name", value="Help center", max_chars=120)
+        embedding = st.selectbox(
+            "Embedding",
+            list(OPTIONS),
+            format_func=_embedding_label,
+            index=list(OPTIONS).index(DEFAULT_EMBEDDING),
+            help=" ".join(f"{o.label}: {o.description}" for o in OPTIONS.values()),
+        )
+        left, right = st.columns(2)
+        size = left.number_input("Chunk size (characters)", 100, 4000, 800, step=50)
+        overlap = right.number_input("Overlap (characters)", 0, 2000, 120, step=10)
+        if st.form_submit_button("Create knowledge base", type="primary"):
+            try:
+                with session_scope(get_engine()) as session:
+                    knowledge.create_knowledge_base(
+                        session=session,
+                        store=store,
+                        assistant_id=assistant_id,
+                        name=name,
+                        embedding=embedding,
+                        chunk_size=int(size),
+                        chunk_overlap=int(overlap),
+                    )
+            except StudioError as error:
+                st.error(str(error))
+                return
+            state.flash("Knowledge base created.")
+            st.rerun()
+
+
+def _progress(bar: Any) -> Callable[[int, int, str], None]:
+    def update(done: int, total: int, message: str) -> None:
+        bar.progress(done / total if total else 1.0, text=message)
+
+    return update
+
+
+def show_outcomes(outcomes: list[FileOutcome]) -> None:
+    """One line per file: what happened, or why it failed."""
+    for outcome in outcomes:
+        if outcome.outcome == "failed":
+            st.error(outcome.message, icon=":material/error:")
+        elif outcome.outcome == "unchanged":
+            st.info(outcome.message, icon=":material/info:")
+        else:
+            st.success(outcome.message, icon=":material/check_circle:")
+
+
+def upload_panel(*, store: KnowledgeStore, kb: KnowledgeBaseInfo) -> None:
+    """Upload several files at once; index them with a progress bar and a message per file."""
+    last = st.session_state.pop(OUTCOMES, None)
+    if last:
+        outcomes = [FileOutcome.model_validate(o) for o in last]
+        failed = sum(o.outcome == "failed" for o in outcomes)
+        st.markdown(f"**Last upload: {len(outcomes) - failed} of {len(outcomes)} file(s) indexed**")
+        show_outcomes(outcomes)
+    with st.form("kb_upload", clear_on_submit=True):
+        files = st.file_uploader(
+            "Add documents",
+            accept_multiple_files=True,
+            help=f"{SUPPORTED}; up to {store.settings.max_upload_mb:g} MB each. "
+            "A file with the name of an existing document replaces it.",
+        )
+        column = st.text_input(
+            "CSV: index only this column (optional)",
+            help="Leave empty to index each CSV row with all its columns.",
+        )
+        submitted = st.form_submit_button("Upload and index", type="primary")
+    if not submitted:
+        return
+    if not files:
+        st.warning("Choose one or more files first.")
+        return
+    uploads = [UploadedFile(f.name, f.getvalue()) for f in files]
+    with st.status(f"Indexing {len(uploads)} file(s)…", expanded=True) as status:
+        bar = st.progress(0.0)
+        try:
+            with session_scope(get_engine()) as session:
+                outcomes = knowledge.add_files(
+                    session=session,
+                    store=store,
+                    knowledge_base_id=kb.id,
+                    files=uploads,
+                    csv_column=column.strip() or None,
+                    on_progress=_progress(bar),
+                )
+        except StudioError as error:
+            status.update(label="Indexing stopped", state="error")
+            st.error(str(error))
+            return
+        status.update(label="Indexing finished", state="complete")
+    # Rerun so the counts and the table include the new documents; the messages survive it.
+    st.session_state[OUTCOMES] = [o.model_dump() for o in outcomes]
+    st.rerun()
+
+
+def documents_panel(*, store: KnowledgeStore, kb: KnowledgeBaseInfo) -> None:
+    """The documents table, with retry and delete for one chosen document."""
+    with session_scope(get_engine()) as session:
+        docs = knowledge.list_documents(session=session, knowledge_base_id=kb.id)
+    if not docs:
+        st.caption("No documents yet.")
+        return
+    table = pd.DataFrame(
+        [
+            {
+                "Document": d.name,
+                "Type": d.file_type,
+                "Status": d.status.value,
+                "Chunks": d.chunk_count,
+                "Size (KB)": round(d.size_bytes / 1024, 1),
+                "Updated": d.updated_at,
+                "Problem": d.error or "",
+            }
+            for d in docs
+        ]
+    )
+    st.dataframe(table, hide_index=True, width="stretch")
+    by_name = {d.name: d for d in docs}
+    left, mid, right = st.columns([3, 1, 1], vertical_alignment="bottom")
+    chosen = left.selectbox("Document", list(by_name), key="kb_doc_choice")
+    doc = by_name[chosen]
+    try:
+        if mid.button("Retry indexing", disabled=doc.status == "ready"):
+            with session_scope(get_engine()) as session:
+                knowledge.retry_document(session=session, store=store, document_id=doc.id)
+            state.flash(f'"{doc.name}" re-indexed.')
+            st.rerun()
+        if right.button("Delete", type="secondary"):
+            with session_scope(get_engine()) as session:
+                knowledge.delete_document(session=session, store=store, document_id=doc.id)
+            state.flash(f'"{doc.name}" deleted.')
+            st.rerun()
+    except StudioError as error:
+        st.error(str(error))
+
+
+def retrieval_panel(
+    *, store: KnowledgeStore, assistant_id: int, defaults: RetrievalSettings
+) -> None:
+    """Ask a question; see ranked chunks, scores, citations, and the threshold line."""
+    query = st.text_input("Question", placeholder="e.g. How long do refunds take?", key="kb_query")
+    cols = st.columns(4)
+    top_k = cols[0].slider("Top k", 1, 20, defaults.top_k)
+    threshold = cols[1].slider("Score threshold", 0.0, 1.0, defaults.score_threshold, 0.01)
+    hybrid = cols[2].toggle("Hybrid (vector + keyword)", value=defaults.hybrid)
+    weight = cols[3].slider(
+        "Keyword weight", 0.0, 1.0, defaults.keyword_weight, 0.05, disabled=not hybrid
+    )
+    st.caption(
+        "These controls only try things out; the assistant's own values are set on its "
+        "retrieval settings."
+    )
+    if not query.strip():
+        return
+    settings = RetrievalSettings(
+        top_k=top_k, score_threshold=threshold, hybrid=hybrid, keyword_weight=weight
+    )
+    try:
+        with session_scope(get_engine()) as session:
+            passages = knowledge.retrieve(
+                session=session,
+                store=store,
+                assistant_id=assistant_id,
+                query=query,
+                settings=settings,
+            )
+    except StudioError as error:
+        st.error(str(error))
+        return
+    if not passages:
+        st.warning("Nothing found: the knowledge base has no indexed chunks yet.")
+        return
+    line_drawn = False
+    for passage in passages:
+        if not passage.passed_threshold and not line_drawn:
+            st.markdown(
+                f":red[**──── threshold {threshold:.2f} — passages below do not reach the "
+                "assistant ────**]"
+            )
+            line_drawn = True
+        icon = ":material/check_circle:" if passage.passed_threshold else ":material/block:"
+        with st.container(border=True):
+            st.markdown(
+                f"{icon} **#{passage.rank} · score {passage.score:.3f}** · {passage.citation}"
+            )
+            st.progress(min(max(passage.score, 0.0), 1.0))
+            st.markdown(passage.text)
+    if not line_drawn:
+        st.caption(f"All {len(passages)} passages pass the threshold {threshold:.2f}.")
+
+
+def preview_panel(*, kb: KnowledgeBaseInfo) -> None:
+    """Chunk a file with chosen size and overlap, without indexing it."""
+    file = st.file_uploader("File to preview", key="kb_preview_file")
+    left, right = st.columns(2)
+    size = left.slider("Chunk size", 100, 4000, kb.chunk_size, 50, key="kb_preview_size")
+    overlap = right.slider("Overlap", 0, 2000, kb.chunk_overlap, 10, key="kb_preview_overlap")
+    if file is None:
+        st.caption("Choose a file to see how it would be split.")
+        return
+    try:
+        chunks = knowledge.preview_chunks(
+            name=file.name, data=file.getvalue(), chunk_size=size, chunk_overlap=overlap
+        )
+    except StudioError as error:
+        st.error(str(error))
+        return
+    st.write(f"**{len(chunks)} chunks**")
+    for chunk in chunks[:50]:
+        where = " · ".join(
+            p for p in (chunk.heading, f"p. {chunk.page}" if chunk.page else "") if p
+        )
+        with st.expander(f"#{chunk.chunk_no} · {len(chunk.text)} chars · {where or 'no heading'}"):
+            st.text(chunk.text)
+    if len(chunks) > 50:
+        st.caption(f"…and {len(chunks) - 50} more.")
+
+
+def reindex_panel(*, store: KnowledgeStore, kb: KnowledgeBaseInfo) -> None:
+    """Change the embedding or chunking and rebuild the index (confirmed, with progress)."""
+    with st.form("kb_reindex"):
+        embedding = st.selectbox(
+            "Embedding",
+            list(OPTIONS),
+            format_func=_embedding_label,
+            index=list(OPTIONS).index(kb.embedding),
+        )
+        left, right = st.columns(2)
+        size = left.number_input("Chunk size", 100, 4000, kb.chunk_size, step=50)
+        overlap = right.number_input("Overlap", 0, 2000, kb.chunk_overlap, step=10)
+        confirm = st.checkbox(
+            f"Re-index all {kb.document_count} documents now (the current index keeps answering "
+            "until the new one is ready)."
+        )
+        submitted = st.form_submit_button("Re-index all")
+    if not submitted:
+        return
+    if not confirm:
+        st.warning("Tick the confirmation box to re-index.")
+        return
+    with st.status("Re-indexing…", expanded=True) as status:
+        bar = st.progress(0.0)
+        try:
+            with session_scope(get_engine()) as session:
+                outcomes = knowledge.reindex_all(
+                    session=session,
+                    store=store,
+                    knowledge_base_id=kb.id,
+                    embedding=embedding,
+                    chunk_size=int(size),
+                    chunk_overlap=int(overlap),
+                    on_progress=_progress(bar),
+                )
+        except StudioError as error:
+            status.update(label="Re-indexing did not start; nothing changed", state="error")
+            st.error(str(error))
+            return
+        status.update(label="Re-indexed", state="complete")
+        show_outcomes(outcomes)

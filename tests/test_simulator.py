@@ -1,0 +1,58 @@
+"""The offline simulator's tool matching and argument extraction, across the demo templates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from studio.simulator import extract_arguments, match_tool
+from studio.templates import get_template
+
+
+@pytest.mark.parametrize(
+    ("template", "message", "tool", "arguments", "missing"),
+    [
+        ("ecommerce_support", "Where is my order NW-104233?", "get_order_status",
+         {"order_id": "NW-104233"}, []),
+        ("ecommerce_support", "I want to return order NW-104233, wrong size", "start_return",
+         {"order_id": "NW-104233", "reason": "wrong_size"}, []),
+        ("ecommerce_support", "What is your return policy?", None, None, None),
+        ("ecommerce_support", "How long does shipping take?", None, None, None),
+        ("saas_tech_support", "Please reset two-factor for anna@example.com", "reset_two_factor",
+         {"email": "anna@example.com"}, []),
+        ("saas_tech_support", "Can you check the service status for us-east?",
+         "check_service_status", {"region": "us-east"}, []),
+        ("saas_tech_support", "Please create a support ticket: sync fails with error 500, urgent",
+         "create_support_ticket", None, []),
+        ("b2b_sales", "Can I get a quote for the growth plan with 25 seats?", "get_pricing_quote",
+         {"plan": "growth", "seats": 25}, []),
+        ("b2b_sales", "Can I get a quote for 25 seats?", "get_pricing_quote", {"seats": 25},
+         ["plan"]),
+        ("clinic_patient_support", "Find appointment slots in pediatrics on 2026-12-01",
+         "find_appointment_slots", {"department": "pediatrics", "date": "2026-12-01"}, []),
+        ("onboarding_guide", "Send the verification link to me@bank.com", "send_verification_link",
+         {"email": "me@bank.com"}, []),
+    ],
+)  # fmt: skip
+def test_tool_matching_and_arguments(
+    template: str, message: str, tool: str | None, arguments: dict[str, Any] | None,
+    missing: list[str] | None,
+) -> None:  # fmt: skip
+    tools = get_template(template).config.tools
+    found = match_tool(message, tools)
+    assert (found.name if found else None) == tool
+    if found is None:
+        return
+    args, lacking = extract_arguments(message, found)
+    if arguments is not None:
+        assert args == arguments
+    assert lacking == missing
+
+
+def test_severity_falls_back_to_the_heard_urgency() -> None:
+    tools = get_template("saas_tech_support").config.tools
+    ticket = next(t for t in tools if t.name == "create_support_ticket")
+    message = "Sync fails with error 500, we need it fixed urgently"
+    args, missing = extract_arguments(message, ticket)
+    assert args["severity"] == "high" and not missing
