@@ -4,6 +4,7 @@ import streamlit as st
 
 from studio.errors import StudioError
 from studio.ui import state
+from studio.ui.navigation import mark_entered
 from studio.ui.sidebar import assistant_picker
 
 st.set_page_config(page_title="Assistant Studio", page_icon="🤖", layout="wide")
@@ -33,6 +34,7 @@ PAGES = {
 }
 
 navigation = st.navigation(PAGES)
+mark_entered()
 try:
     assistant_picker()
 except StudioError as error:

@@ -12,6 +12,9 @@ from studio.ui.assistant_admin import (
     manage_panel,
     template_form,
 )
+from studio.ui.navigation import run_inside_studio
+
+run_inside_studio()
 
 st.title("Assistants")
 st.caption(

@@ -8,7 +8,10 @@ from studio.errors import StudioError
 from studio.knowledge_admin import demo_indexing_in_progress
 from studio.ui import forms
 from studio.ui import knowledge_panels as panels
+from studio.ui.navigation import run_inside_studio
 from studio.ui.resources import get_engine, get_knowledge_store
+
+run_inside_studio()
 
 detail = forms.selected_assistant()
 st.title("Knowledge")
@@ -22,16 +25,28 @@ except StudioError as error:
     st.error(str(error))
     st.stop()
 
+
+@st.fragment(run_every=2)
+def wait_for_demo_indexing() -> None:
+    """While the demo documents are indexed in the background, say so; reload when done."""
+    if not demo_indexing_in_progress():
+        st.rerun()
+    st.info(
+        "The demo documents are being indexed in the background; this page updates by itself "
+        "when they are ready.",
+        icon=":material/sync:",
+    )
+
+
 with session_scope(get_engine()) as session:
     kb = knowledge.get_knowledge_base(session=session, assistant_id=detail.id)
+if demo_indexing_in_progress():
+    wait_for_demo_indexing()
+    if kb is None:
+        st.stop()  # the demo knowledge base appears when indexing commits
 if kb is None:
     panels.create_form(store=store, assistant_id=detail.id)
     st.stop()
-
-if demo_indexing_in_progress():
-    st.info("The demo documents are being indexed in the background…", icon=":material/sync:")
-    if st.button("Refresh"):
-        st.rerun()
 
 cols = st.columns(4)
 cols[0].metric("Documents", kb.document_count)

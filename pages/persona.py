@@ -11,6 +11,9 @@ from studio.schemas import (
     Persona,
 )
 from studio.ui import forms, prompt_panel
+from studio.ui.navigation import run_inside_studio
+
+run_inside_studio()
 
 detail = forms.selected_assistant()
 badge = forms.page_header(

@@ -7,7 +7,10 @@ from studio.db import session_scope
 from studio.errors import StudioError
 from studio.knowledge_admin import demo_indexing_in_progress
 from studio.ui import chat_view, state
+from studio.ui.navigation import run_inside_studio
 from studio.ui.resources import get_engine, get_knowledge_store
+
+run_inside_studio()
 
 st.title("Preview")
 assistant_id = state.selected_assistant_id()

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from studio.ui.forms import selected_assistant
+from studio.ui.navigation import run_inside_studio
 from studio.ui.sidebar import status_line
 from studio.ui.versions import (
     compare_view,
@@ -13,6 +14,8 @@ from studio.ui.versions import (
     save_form,
     version_actions,
 )
+
+run_inside_studio()
 
 detail = selected_assistant()
 history = load_versions(detail.id)

@@ -6,6 +6,9 @@ import streamlit as st
 
 from studio.schemas import INDUSTRIES, AssistantType, BusinessRequirements
 from studio.ui import forms, prompt_panel
+from studio.ui.navigation import run_inside_studio
+
+run_inside_studio()
 
 detail = forms.selected_assistant()
 badge = forms.page_header(

@@ -7,7 +7,10 @@ from studio import llm, pricing
 from studio.config import get_settings
 from studio.db import session_scope
 from studio.errors import StudioError
+from studio.ui.navigation import run_inside_studio
 from studio.ui.resources import get_engine
+
+run_inside_studio()
 
 st.title("Settings")
 settings = get_settings()

@@ -7,6 +7,9 @@ from studio.errors import FieldProblem
 from studio.schemas import MAX_TOOLS, ToolSpec
 from studio.tools import validate_tools
 from studio.ui import forms, prompt_panel, state, tool_editor
+from studio.ui.navigation import run_inside_studio
+
+run_inside_studio()
 
 NEW = -1
 detail = forms.selected_assistant()
