@@ -76,55 +76,36 @@ def tool_result_block(name: str, content: str) -> str:
 
 def execute_tool_call(call: ToolCallRequest, available: Sequence[ToolSpec]) -> ToolCallRecord:
     """Validate a call's arguments and return the mock response, or the error for the model."""
-    tool = next((t for t in available if t.name == call.name), None)
-    if tool is None:
+
+    def record(*, ok: bool, result: str, arguments: dict[str, Any] | None = None) -> ToolCallRecord:
         return ToolCallRecord(
             id=call.id,
             name=call.name,
             raw_arguments=call.arguments,
-            arguments=None,
-            ok=False,
-            result=f'ERROR: there is no tool named "{call.name}".',
+            arguments=arguments,
+            ok=ok,
+            result=result,
         )
+
+    tool = next((t for t in available if t.name == call.name), None)
+    if tool is None:
+        return record(ok=False, result=f'ERROR: there is no tool named "{call.name}".')
     try:
         parsed = json.loads(call.arguments or "{}")
     except json.JSONDecodeError as exc:
-        return ToolCallRecord(
-            id=call.id,
-            name=call.name,
-            raw_arguments=call.arguments,
-            arguments=None,
+        return record(
             ok=False,
             result=f"ERROR: the arguments are not valid JSON ({exc.msg}). Send "
             "them again as one JSON object.",
         )
     if not isinstance(parsed, dict):
-        return ToolCallRecord(
-            id=call.id,
-            name=call.name,
-            raw_arguments=call.arguments,
-            arguments=None,
-            ok=False,
-            result="ERROR: the arguments must be a JSON object.",
-        )
+        return record(ok=False, result="ERROR: the arguments must be a JSON object.")
     problems = tools.check_arguments(tool, parsed)
     if problems:
-        return ToolCallRecord(
-            id=call.id,
-            name=call.name,
-            raw_arguments=call.arguments,
-            arguments=parsed,
-            ok=False,
-            result="ERROR: invalid arguments: " + "; ".join(problems),
+        return record(
+            ok=False, arguments=parsed, result="ERROR: invalid arguments: " + "; ".join(problems)
         )
-    return ToolCallRecord(
-        id=call.id,
-        name=call.name,
-        raw_arguments=call.arguments,
-        arguments=parsed,
-        ok=True,
-        result=tools.render_mock_response(tool, parsed),
-    )
+    return record(ok=True, arguments=parsed, result=tools.render_mock_response(tool, parsed))
 
 
 def fallback_reply(config: AssistantConfig) -> str:
