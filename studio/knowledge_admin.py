@@ -4,24 +4,28 @@ from __future__ import annotations
 
 import atexit
 import logging
+import shutil
 import threading
 from collections import defaultdict
 from pathlib import Path
 
 from pydantic import BaseModel
 from sqlalchemy import select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlmodel import Session, col
 
+from studio.config import get_settings
 from studio.db import session_scope
 from studio.errors import KnowledgeError
 from studio.knowledge import UploadedFile, create_knowledge_base, get_knowledge_base
-from studio.knowledge_ingest import add_files, retry_document, upload_path
+from studio.knowledge_ingest import add_files, retry_document, upload_path, uploads_dir
 from studio.knowledge_store import KnowledgeStore, all_ids
 from studio.models import Assistant, Document, DocumentStatus, KnowledgeBase, StudioMarker
 
 log = logging.getLogger(__name__)
-_demo_threads: list[threading.Thread] = []
+# (database, thread): "in progress" is asked about the database in force, so a thread indexing
+# another database (another studio in this process, another test) does not count.
+_demo_threads: list[tuple[str, threading.Thread]] = []
 _stopping = threading.Event()
 
 
@@ -30,7 +34,7 @@ def _stop_demo_indexing() -> None:
     # A thread killed inside onnxruntime at interpreter exit aborts the process: let it finish
     # the knowledge base it is on, and stop before the next one.
     _stopping.set()
-    for thread in _demo_threads:
+    for _, thread in _demo_threads:
         thread.join(timeout=30)
 
 
@@ -42,17 +46,70 @@ class ReconcileReport(BaseModel):
     documents_reindexed: int = 0
     documents_failed: int = 0
     collections_created: int = 0
+    orphan_collections_removed: int = 0
+
+
+DROP_MARKER = "drop_kb:"  # StudioMarker key prefix: "drop_kb:<id>:<collection>" awaits cleanup
+
+
+def drop_marker(knowledge_base_id: int, collection: str) -> str:
+    """The StudioMarker key that records a deleted knowledge base whose vectors and files are
+    still to be removed (written in the same transaction as the deletion)."""
+    return f"{DROP_MARKER}{knowledge_base_id}:{collection}"
+
+
+def discard_knowledge_bases(*, store: KnowledgeStore, bases: list[tuple[int, str]]) -> list[str]:
+    """Remove the Chroma collections and kept upload files of deleted knowledge bases, given as
+    (id, collection) pairs. Returns what could not be removed; never raises."""
+    problems: list[str] = []
+    for kb_id, collection in bases:
+        store.forget_collection(collection)
+        try:
+            if collection in set(store.collection_names()):
+                store.client.delete_collection(collection)
+        except Exception as exc:  # server down, folder locked…: reconciliation retries it
+            problems.append(f"vector collection {collection} was not removed ({exc})")
+        store.forget_collection(collection)
+        folder = uploads_dir(store.settings, kb_id)
+        try:
+            shutil.rmtree(folder)
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            problems.append(f"uploaded files in {folder} were not removed ({exc})")
+    return problems
+
+
+def finish_pending_drops(*, session: Session, store: KnowledgeStore) -> int:
+    """Retry the cleanup of deleted knowledge bases recorded by drop markers; commits and returns
+    how many were finished. Only collections this database recorded are touched, so a Chroma
+    server shared with other studios is safe."""
+    finished = 0
+    markers = session.execute(
+        select(StudioMarker).where(col(StudioMarker.key).startswith(DROP_MARKER))
+    ).scalars()
+    for marker in list(markers):
+        kb_id, _, collection = marker.key.removeprefix(DROP_MARKER).partition(":")
+        if not kb_id.isdigit() or not discard_knowledge_bases(
+            store=store, bases=[(int(kb_id), collection)]
+        ):
+            session.delete(marker)
+            finished += 1
+    session.commit()
+    return finished
 
 
 def reconcile(*, session: Session, store: KnowledgeStore) -> ReconcileReport:
     """Make Chroma match SQL: drop chunks no document owns, re-index documents whose chunks are
     missing or whose indexing was interrupted (or mark them failed when the file is gone)."""
     report = ReconcileReport()
+    report.orphan_collections_removed = finish_pending_drops(session=session, store=store)
     existing = set(store.collection_names())
     for kb in session.execute(select(KnowledgeBase)).scalars().all():
         if kb.collection not in existing:
             report.collections_created += 1
-        chroma = store.collection(kb.collection)
+        # Fresh: reconciliation is where a collection deleted behind our back gets recreated.
+        chroma = store.collection(kb.collection, fresh=True)
         docs = {
             d.id: d
             for d in session.execute(
@@ -151,11 +208,17 @@ def start_demo_indexing(*, engine: Engine, store: KnowledgeStore) -> threading.T
             log.exception("Indexing the demo documents failed")
 
     thread = threading.Thread(target=run, name="demo-knowledge", daemon=True)
-    _demo_threads.append(thread)
+    _demo_threads.append((_database_key(engine.url), thread))
     thread.start()
     return thread
 
 
-def demo_indexing_in_progress() -> bool:
-    """Whether the demo documents are still being indexed in the background."""
-    return any(t.is_alive() for t in _demo_threads)
+def _database_key(url: str | URL) -> str:
+    return make_url(url).render_as_string(hide_password=False)
+
+
+def demo_indexing_in_progress(*, database_url: str | None = None) -> bool:
+    """Whether the demo documents of `database_url` (default: the configured database) are still
+    being indexed in the background."""
+    key = _database_key(database_url or get_settings().resolved_database_url)
+    return any(db == key and t.is_alive() for db, t in _demo_threads)

@@ -38,9 +38,14 @@ WAVE_CHUNKS = 512  # chunks embedded and written together: large enough to batch
 UPSERT_BATCH = 4000  # below Chroma's maximum batch size
 
 
+def uploads_dir(settings: Settings, knowledge_base_id: int) -> Path:
+    """The folder holding a knowledge base's kept original files."""
+    return settings.data_dir / "uploads" / f"kb{knowledge_base_id}"
+
+
 def upload_path(settings: Settings, document: Document) -> Path:
     """Where the original of a document is kept (for retry and re-index)."""
-    return settings.data_dir / "uploads" / f"kb{document.knowledge_base_id}" / f"{document.id}.bin"
+    return uploads_dir(settings, document.knowledge_base_id) / f"{document.id}.bin"
 
 
 def _embedding_text(title: str, chunk: Chunk) -> str:

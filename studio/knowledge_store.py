@@ -69,6 +69,11 @@ class KnowledgeStore:
         self.client = client
         self.settings = settings
         self._keyword: dict[str, tuple[str, _KeywordIndex]] = {}
+        # Collection handles by name. get_or_create_collection is a round trip (a SQLite read, or
+        # an HTTP call to a server) that cost ~30 ms per query under load. Names are unique per
+        # knowledge base and re-indexing writes to a new name, so a handle only goes stale when
+        # its collection is dropped (drop_collection forgets it) or deleted behind our back.
+        self._collections: dict[str, Any] = {}
         self._building: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
 
@@ -80,24 +85,39 @@ class KnowledgeStore:
         """Embed a probe text now. Raises KnowledgeError (with its fix) if `key` cannot run here."""
         self.embedder(key).embed(["probe"])
 
-    def collection(self, name: str) -> Any:
-        """The Chroma collection `name`, created (cosine space) if missing."""
+    def collection(self, name: str, *, fresh: bool = False) -> Any:
+        """The Chroma collection `name`, created (cosine space) if missing; a cached handle unless
+        `fresh`. Raises KnowledgeError if the store cannot be reached."""
+        if not fresh:
+            cached = self._collections.get(name)
+            if cached is not None:
+                return cached
         try:
-            return self.client.get_or_create_collection(
+            handle = self.client.get_or_create_collection(
                 name=name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
             )
         except Exception as exc:  # connection errors of HttpClient surface here
             raise KnowledgeError(f"The vector store cannot be reached ({exc}).") from exc
+        with self._lock:
+            self._collections[name] = handle
+        return handle
+
+    def forget_collection(self, name: str) -> None:
+        """Drop the cached handle (and keyword index) of `name`; the next use fetches it again."""
+        with self._lock:
+            self._collections.pop(name, None)
+            self._keyword.pop(name, None)
 
     def collection_names(self) -> list[str]:
         """Names of every collection in the store."""
         return [c.name if hasattr(c, "name") else str(c) for c in self.client.list_collections()]
 
     def drop_collection(self, name: str) -> None:
-        """Delete a collection if it exists."""
+        """Delete a collection if it exists (and forget its cached handle)."""
+        self.forget_collection(name)
         with contextlib.suppress(Exception):  # already gone: nothing to do
             self.client.delete_collection(name)
-        self._keyword.pop(name, None)
+        self.forget_collection(name)  # a query racing the delete may have re-cached it
 
     def keyword_index(self, collection: Any, version: str, *, count: int) -> _KeywordIndex | None:
         """BM25 over a collection, cached until `version` (the KB's updated_at) changes. A large
@@ -209,7 +229,11 @@ def search(
     """Top-k chunks by (1−w)·cosine + w·BM25/max BM25. If the embedding cannot run, falls back
     to keyword search alone. Raises KnowledgeError if the store cannot be read."""
     chroma = store.collection(collection)
-    count = chroma.count()
+    try:
+        count = chroma.count()
+    except Exception:  # a cached handle whose collection was deleted elsewhere: fetch it anew
+        chroma = store.collection(collection, fresh=True)
+        count = chroma.count()
     if count == 0:
         return []
     n = min(count, max(top_k * 4, CANDIDATES_MIN))

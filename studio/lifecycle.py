@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete
+import logging
+from typing import TYPE_CHECKING
+
+from sqlalchemy import delete, select
 from sqlmodel import Session, col
 
 from studio.assistants import (
@@ -15,7 +18,20 @@ from studio.assistants import (
     get_assistant,
 )
 from studio.errors import FieldProblem, InvalidInput
-from studio.models import AssistantStatus, AssistantVersion, utcnow
+from studio.knowledge_admin import discard_knowledge_bases, drop_marker
+from studio.models import (
+    AssistantStatus,
+    AssistantVersion,
+    Document,
+    KnowledgeBase,
+    StudioMarker,
+    utcnow,
+)
+
+if TYPE_CHECKING:
+    from studio.knowledge_store import KnowledgeStore
+
+log = logging.getLogger(__name__)
 
 
 def rename_assistant(
@@ -73,9 +89,18 @@ def unarchive_assistant(*, session: Session, assistant_id: int) -> AssistantDeta
     return get_assistant(session=session, assistant_id=assistant_id)
 
 
-def delete_assistant(*, session: Session, assistant_id: int, confirm_name: str) -> None:
-    """Delete an assistant with all its versions and conversations, for good.
+def delete_assistant(
+    *,
+    session: Session,
+    assistant_id: int,
+    confirm_name: str,
+    store: KnowledgeStore | None = None,
+) -> list[str]:
+    """Delete an assistant with all its versions, conversations and knowledge bases, for good.
 
+    With a `store`, the SQL deletion is committed first and then the knowledge bases' Chroma
+    collections and kept upload files are removed; what could not be removed is logged and
+    returned (start-up reconciliation drops such leftovers). Without one, only SQL rows go now.
     Raises InvalidInput unless `confirm_name` is the assistant's exact name.
     """
     row = _load(session, assistant_id)
@@ -84,9 +109,43 @@ def delete_assistant(*, session: Session, assistant_id: int, confirm_name: str) 
             f'To delete, type the assistant\'s name exactly: "{row.name}".',
             problems=[FieldProblem("confirm_name", "does not match the name")],
         )
-    # Explicit child delete: the FK cascade does it too, but not every backend enforces it.
+    bases = [
+        (kb_id, name)
+        for kb_id, name in session.execute(
+            select(col(KnowledgeBase.id), col(KnowledgeBase.collection)).where(
+                col(KnowledgeBase.assistant_id) == assistant_id
+            )
+        ).all()
+        if kb_id is not None
+    ]
+    # Explicit child deletes: the FK cascade does it too, but not every backend enforces it.
+    kb_ids = [kb_id for kb_id, _ in bases]
+    if kb_ids:
+        session.execute(delete(Document).where(col(Document.knowledge_base_id).in_(kb_ids)))
+        session.execute(delete(KnowledgeBase).where(col(KnowledgeBase.id).in_(kb_ids)))
     session.execute(
         delete(AssistantVersion).where(col(AssistantVersion.assistant_id) == assistant_id)
     )
     session.delete(row)
+    # Intent to remove the vectors and files, committed with the deletion itself: whatever is
+    # not removed below (no store here, Chroma down) is finished by start-up reconciliation.
+    markers = [StudioMarker(key=drop_marker(kb_id, name)) for kb_id, name in bases]
+    session.add_all(markers)
     session.flush()
+    if store is None or not bases:
+        return []
+    # Vectors and files go only once the rows are gone for good: a failed commit leaves the
+    # assistant whole; a failed cleanup leaves orphans that reconciliation removes, never a
+    # half-deleted assistant.
+    session.commit()
+    problems: list[str] = []
+    for marker, base in zip(markers, bases, strict=True):
+        failed = discard_knowledge_bases(store=store, bases=[base])
+        if failed:
+            problems.extend(failed)
+        else:
+            session.delete(marker)
+    session.commit()
+    for problem in problems:
+        log.warning("Deleting assistant %s: %s", assistant_id, problem)
+    return problems

@@ -15,10 +15,11 @@ from studio.assistants import AssistantSummary
 from studio.config import get_settings
 from studio.db import session_scope
 from studio.errors import StudioError
+from studio.knowledge_store import KnowledgeStore
 from studio.models import AssistantStatus
 from studio.templates import Template, list_templates
 from studio.ui import state
-from studio.ui.resources import get_engine
+from studio.ui.resources import get_engine, get_knowledge_store
 from studio.ui.sidebar import status_line
 
 
@@ -243,8 +244,12 @@ def manage_panel(summary: AssistantSummary) -> None:
         if st.form_submit_button("Delete", icon=":material/delete_forever:"):
 
             def delete(session: Session) -> bool:
+                try:  # with the store, its vectors and files go too; else at next start-up
+                    store: KnowledgeStore | None = get_knowledge_store()
+                except StudioError:
+                    store = None
                 lifecycle.delete_assistant(
-                    session=session, assistant_id=summary.id, confirm_name=confirm
+                    session=session, assistant_id=summary.id, confirm_name=confirm, store=store
                 )
                 return True
 

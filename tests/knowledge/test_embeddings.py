@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import Session
 
 from studio.config import Settings
-from studio.embeddings import _builtin_minilm, get_embedder
+from studio.embeddings import BATCH_SIZE, MAX_TOKENS, _builtin_minilm, get_embedder
 from studio.errors import KnowledgeError
 from studio.knowledge import (
     KnowledgeStore,
@@ -38,6 +38,27 @@ def test_builtin_minilm_is_normalised_and_semantic() -> None:
     assert vectors.shape == (3, 384)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.2
+
+
+def test_batched_embedding_keeps_input_order_and_matches_one_by_one() -> None:
+    # Texts are sorted by length into batches; each row must still belong to its own text.
+    embedder = get_embedder("minilm-int8", settings=Settings())
+    texts = [("refund card " * (i % 7 + 1)) + f"item {i}" for i in range(BATCH_SIZE + 5)]
+    together = embedder.embed(texts)
+    for i in (0, 3, BATCH_SIZE + 4):
+        alone = embedder.embed([texts[i]])[0]
+        assert float(together[i] @ alone) > 0.999
+
+
+def test_text_beyond_the_token_limit_is_not_embedded() -> None:
+    # The trade-off of MAX_TOKENS: a tail past the limit does not change the vector (BM25 still
+    # indexes it). If the limit changes, this shows what it covers.
+    embedder = get_embedder("minilm-int8", settings=Settings())
+    head = "Refunds reach your card within five business days. " * (MAX_TOKENS // 9 + 1)
+    long_a, long_b = embedder.embed([head + "Tents need airing.", head + "Pizza is tasty."])
+    assert float(long_a @ long_b) > 0.9999
+    short_a, short_b = embedder.embed(["Tents need airing.", "Pizza is tasty."])
+    assert float(short_a @ short_b) < 0.9
 
 
 def test_unknown_embedding_is_refused() -> None:

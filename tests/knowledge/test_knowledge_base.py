@@ -225,6 +225,7 @@ def test_reconcile_repairs_a_crash_mid_ingest(
         "documents_reindexed": 0,
         "documents_failed": 0,
         "collections_created": 0,
+        "orphan_collections_removed": 0,
     }
 
 
