@@ -243,18 +243,23 @@ def manage_panel(summary: AssistantSummary) -> None:
         )
         if st.form_submit_button("Delete", icon=":material/delete_forever:"):
 
-            def delete(session: Session) -> bool:
+            def delete(session: Session) -> list[str]:
                 try:  # with the store, its vectors and files go too; else at next start-up
                     store: KnowledgeStore | None = get_knowledge_store()
                 except StudioError:
                     store = None
-                lifecycle.delete_assistant(
+                return lifecycle.delete_assistant(
                     session=session, assistant_id=summary.id, confirm_name=confirm, store=store
                 )
-                return True
 
-            deleted = run_action(delete, success=f'Deleted "{summary.name}" with its versions.')
-            if deleted:
+            leftovers = run_action(delete, success=f'Deleted "{summary.name}" with its versions.')
+            if leftovers is not None:
+                if leftovers:  # the assistant is gone; say what start-up will still clean up
+                    state.flash(
+                        f'Deleted "{summary.name}". Some of its indexed documents could not be '
+                        "removed from the vector store yet; the studio removes them at its next "
+                        f"start ({'; '.join(leftovers)})."
+                    )
                 if state.selected_assistant_id() == summary.id:
                     state.select_assistant(None)
                 st.rerun()
