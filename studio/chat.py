@@ -7,12 +7,14 @@ text) so every caller can show them and the turn is still logged.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from pydantic import BaseModel, Field
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from studio import assistants, conversations, insights, knowledge, pricing
@@ -41,6 +43,8 @@ from studio.models import TurnSource, TurnStatus
 from studio.prompting import CompiledPrompt, compile_prompt
 from studio.schemas import AssistantConfig, GroundingMode, ToolSpec
 from studio.simulator import SIMULATOR_MODEL, match_tool
+
+logger = logging.getLogger(__name__)
 
 MAX_TOOL_ROUNDS = 4  # model → tool → model… at most this many tool rounds per turn
 
@@ -250,7 +254,8 @@ def run_turn(
                 completion_tokens=result.completion_tokens,
             )
             result.cost_known = price is not None
-        except Exception:
+        except SQLAlchemyError:  # a missing price must not fail the turn; it shows "cost unknown"
+            logger.warning("Could not read the price of %s", model_name, exc_info=True)
             result.cost_known = False
     if log:
         conversations.log_turn(engine=engine, target=target, result=result, source=source)
