@@ -51,7 +51,7 @@ if kb is None:
 cols = st.columns(4)
 cols[0].metric("Documents", kb.document_count)
 cols[1].metric("Chunks", kb.chunk_count)
-cols[2].metric("Embedding", kb.embedding_label.split(" (")[0], help=kb.embedding_label)
+cols[2].metric("Embedding", kb.embedding_short, help=kb.embedding_label)
 cols[3].metric("Chunking", f"{kb.chunk_size} / {kb.chunk_overlap}", help="Size / overlap (chars)")
 
 docs_tab, test_tab, preview_tab, settings_tab = st.tabs(

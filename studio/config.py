@@ -34,6 +34,11 @@ class Settings(BaseSettings):
         description="Folder holding Chroma's all-MiniLM-L6-v2 ONNX model (onnx/ or onnx.tar.gz) "
         "for air-gapped installs; defaults to Chroma's own cache, ~/.cache/chroma/onnx_models.",
     )
+    model_cache_dir: Path | None = Field(
+        default=None,
+        description="Where models derived on this machine (the 8-bit built-in MiniLM) are kept; "
+        "defaults to data_dir/models.",
+    )
     embedding_api_model: str = Field(
         default="text-embedding-3-small",
         description="Embedding model asked of the OpenAI-compatible endpoint (llm_base_url).",

@@ -72,6 +72,7 @@ def _info(session: Session, row: KnowledgeBase) -> KnowledgeBaseInfo:
         name=row.name,
         embedding=row.embedding,
         embedding_label=option.label if option else row.embedding,
+        embedding_short=option.short if option else row.embedding,
         chunk_size=row.chunk_size,
         chunk_overlap=row.chunk_overlap,
         document_count=int(docs),

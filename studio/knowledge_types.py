@@ -41,6 +41,7 @@ class KnowledgeBaseInfo(BaseModel):
     name: str
     embedding: str
     embedding_label: str
+    embedding_short: str
     chunk_size: int
     chunk_overlap: int
     document_count: int

@@ -19,14 +19,22 @@ ROOT = Path(__file__).resolve().parent.parent
 HOME = str(ROOT / "Home.py")
 
 
+@pytest.fixture(scope="session")
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One folder for models derived on this machine, shared by the test workers of a run (the
+    8-bit MiniLM is derived once, not once per test)."""
+    return tmp_path_factory.getbasetemp().parent / "models"
+
+
 @pytest.fixture(autouse=True)
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, model_cache: Path) -> Iterator[Path]:
     """No developer `.env`, no real keys, data under tmp_path, caches cleared."""
     for key in list(os.environ):
         if key.startswith(("STUDIO_", "OPENAI_")):
             monkeypatch.delenv(key, raising=False)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("STUDIO_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("STUDIO_MODEL_CACHE_DIR", str(model_cache))
     get_settings.cache_clear()
     st.cache_resource.clear()
     st.cache_data.clear()

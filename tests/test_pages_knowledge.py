@@ -123,13 +123,19 @@ def test_reindex_needs_confirmation_then_runs(blank: int) -> None:
     next(b for b in at.button if b.label == "Re-index all").click()
     at.run()
     assert any("Tick the confirmation" in w.value for w in at.warning)
+    assert at.metric[2].value == "MiniLM"
     at.checkbox[0].check()
+    reindex_embedding = next(b for b in at.selectbox if b.label == "Embedding")
+    reindex_embedding.set_value("minilm-int8")
     at.number_input[0].set_value(150)  # the chunk size of the re-index form
     at.number_input[1].set_value(0)
     next(b for b in at.button if b.label == "Re-index all").click()
     at.run()
     assert not at.exception
     assert any('"returns.md": 3 chunks' in s.value for s in at.success)
+    assert any("Last re-index: 1 of 1 document(s)" in m.value for m in at.markdown)
+    # The tiles above the tabs show the new index, not the one before the re-index.
+    assert (at.metric[2].value, at.metric[3].value) == ("MiniLM full", "150 / 0")
 
 
 def test_demo_assistant_has_its_documents_indexed() -> None:

@@ -20,6 +20,7 @@ from studio.ui import state
 from studio.ui.resources import get_engine
 
 OUTCOMES = "kb_last_upload_outcomes"  # plain dicts, shown once after the rerun
+REINDEXED = "kb_last_reindex_outcomes"  # likewise, for the last re-index
 SUPPORTED = ", ".join(f".{t}" for t in SUPPORTED_TYPES)
 
 
@@ -79,14 +80,19 @@ def show_outcomes(outcomes: list[FileOutcome]) -> None:
             st.success(outcome.message, icon=":material/check_circle:")
 
 
-def upload_panel(*, store: KnowledgeStore, kb: KnowledgeBaseInfo) -> None:
-    """Upload several files at once; index them with a progress bar and a message per file."""
-    last = st.session_state.pop(OUTCOMES, None)
+def _show_last(key: str, headline: str) -> None:
+    """The outcomes an action left in session state before its rerun, shown once."""
+    last = st.session_state.pop(key, None)
     if last:
         outcomes = [FileOutcome.model_validate(o) for o in last]
-        failed = sum(o.outcome == "failed" for o in outcomes)
-        st.markdown(f"**Last upload: {len(outcomes) - failed} of {len(outcomes)} file(s) indexed**")
+        done = sum(o.outcome != "failed" for o in outcomes)
+        st.markdown(f"**{headline.format(done=done, total=len(outcomes))}**")
         show_outcomes(outcomes)
+
+
+def upload_panel(*, store: KnowledgeStore, kb: KnowledgeBaseInfo) -> None:
+    """Upload several files at once; index them with a progress bar and a message per file."""
+    _show_last(OUTCOMES, "Last upload: {done} of {total} file(s) indexed")
     with st.form("kb_upload", clear_on_submit=True):
         files = st.file_uploader(
             "Add documents",
@@ -252,6 +258,7 @@ def preview_panel(*, kb: KnowledgeBaseInfo) -> None:
 
 def reindex_panel(*, store: KnowledgeStore, kb: KnowledgeBaseInfo) -> None:
     """Change the embedding or chunking and rebuild the index (confirmed, with progress)."""
+    _show_last(REINDEXED, "Last re-index: {done} of {total} document(s) re-indexed")
     with st.form("kb_reindex"):
         embedding = st.selectbox(
             "Embedding",
@@ -290,4 +297,6 @@ def reindex_panel(*, store: KnowledgeStore, kb: KnowledgeBaseInfo) -> None:
             st.error(str(error))
             return
         status.update(label="Re-indexed", state="complete")
-        show_outcomes(outcomes)
+    # Rerun so the counts and the embedding above show the new index; the messages survive it.
+    st.session_state[REINDEXED] = [o.model_dump() for o in outcomes]
+    st.rerun()

@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from studio.config import Settings  # noqa: E402
 from studio.db import create_schema, make_engine, session_scope  # noqa: E402
+from studio.embeddings import DEFAULT_EMBEDDING  # noqa: E402
 from studio.knowledge import create_knowledge_base, retrieve  # noqa: E402
 from studio.knowledge_store import open_store  # noqa: E402
 from studio.models import Assistant, KnowledgeBase  # noqa: E402
@@ -129,7 +130,7 @@ def main() -> int:
                 f"{label:>15}: p50 {p50:.1f} ms, p95 {p95:.1f} ms, max {max(times):.1f} ms "
                 f"(first query {cold_ms:.0f} ms, builds caches)  {'MET' if ok else 'MISSED'}"
             )
-    embedder = store.embedder("minilm-int8")
+    embedder = store.embedder(DEFAULT_EMBEDDING)
     embed_ms = []
     for q in questions:
         t = time.perf_counter()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
 from pathlib import Path
 
@@ -10,7 +11,13 @@ import pytest
 from sqlmodel import Session
 
 from studio.config import Settings
-from studio.embeddings import BATCH_SIZE, MAX_TOKENS, _builtin_minilm, get_embedder
+from studio.embedding_quantize import quantized_model, quantized_path
+from studio.embeddings import (
+    DEFAULT_EMBEDDING,
+    MAX_TOKENS,
+    _shipped_minilm_files,
+    get_embedder,
+)
 from studio.errors import KnowledgeError
 from studio.knowledge import (
     KnowledgeStore,
@@ -27,8 +34,9 @@ from tests.knowledge.conftest import make_assistant
 from tests.knowledge.files import MARKDOWN
 
 
-def test_builtin_minilm_is_normalised_and_semantic() -> None:
-    vectors = get_embedder("minilm-int8", settings=Settings()).embed(
+@pytest.mark.parametrize("key", ["minilm-q8", "minilm-int8"])
+def test_builtin_minilm_is_normalised_and_semantic(key: str) -> None:
+    vectors = get_embedder(key, settings=Settings()).embed(
         [
             "When will I get my refund?",
             "Refunds reach your card within 5 days.",
@@ -40,20 +48,63 @@ def test_builtin_minilm_is_normalised_and_semantic() -> None:
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.2
 
 
-def test_batched_embedding_keeps_input_order_and_matches_one_by_one() -> None:
-    # Texts are sorted by length into batches; each row must still belong to its own text.
-    embedder = get_embedder("minilm-int8", settings=Settings())
-    texts = [("refund card " * (i % 7 + 1)) + f"item {i}" for i in range(BATCH_SIZE + 5)]
+@pytest.mark.parametrize("key", ["minilm-q8", "minilm-int8"])
+def test_a_text_gets_the_same_vector_alone_or_among_others(key: str) -> None:
+    # Texts run in parallel on worker threads; each row must belong to its own text, and the
+    # 8-bit model must not let the company a text keeps change its vector.
+    embedder = get_embedder(key, settings=Settings())
+    texts = [("refund card " * (i % 7 + 1)) + f"item {i}" for i in range(21)]
     together = embedder.embed(texts)
-    for i in (0, 3, BATCH_SIZE + 4):
-        alone = embedder.embed([texts[i]])[0]
-        assert float(together[i] @ alone) > 0.999
+    for i in (0, 3, 20):
+        assert np.allclose(together[i], embedder.embed([texts[i]])[0], atol=1e-6)
+
+
+def test_the_8bit_default_stays_close_to_the_full_precision_model() -> None:
+    texts = [
+        "Refunds reach your card within five business days.",
+        "How do I reset my password?",
+        "Clinic hours are 8am to 6pm on weekdays; Saturday mornings for urgent visits.",
+        "Invoices can be downloaded as PDF from the Billing page.",
+    ]
+    fast = get_embedder(DEFAULT_EMBEDDING, settings=Settings()).embed(texts)
+    exact = get_embedder("minilm-int8", settings=Settings()).embed(texts)
+    assert DEFAULT_EMBEDDING == "minilm-q8"
+    assert (fast * exact).sum(axis=1).min() > 0.97
+
+
+def test_the_8bit_model_is_derived_once_deterministically_and_computes_in_int8(
+    tmp_path: Path, model_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import onnx
+
+    source, _ = _shipped_minilm_files()
+    shared = quantized_model(source, model_cache)  # built by the default embedder already
+    stamp = shared.stat().st_mtime_ns
+    assert quantized_model(source, model_cache) == shared
+    assert shared.stat().st_mtime_ns == stamp  # reused, not rebuilt
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", [])  # as in a plain process, not under pytest
+    fresh = quantized_model(source, tmp_path / "cache")
+    assert root.handlers == []  # the quantiser's warning did not configure logging for us
+    assert fresh == quantized_path(source, tmp_path / "cache")
+    assert fresh.read_bytes() == shared.read_bytes()
+    assert [p.name for p in (tmp_path / "cache").iterdir()] == [fresh.name]  # no leftovers
+    ops = {node.op_type for node in onnx.load(str(fresh)).graph.node}
+    assert "IsNaN" not in ops and {"DynamicQuantizeLinear", "MatMulInteger"} <= ops
+
+
+def test_an_unwritable_model_folder_says_what_to_do(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the model folder should be")
+    embedder = get_embedder("minilm-q8", settings=Settings(model_cache_dir=blocker / "models"))
+    with pytest.raises(KnowledgeError, match="STUDIO_MODEL_CACHE_DIR"):
+        embedder.embed(["hello"])
 
 
 def test_text_beyond_the_token_limit_is_not_embedded() -> None:
     # The trade-off of MAX_TOKENS: a tail past the limit does not change the vector (BM25 still
     # indexes it). If the limit changes, this shows what it covers.
-    embedder = get_embedder("minilm-int8", settings=Settings())
+    embedder = get_embedder(DEFAULT_EMBEDDING, settings=Settings())
     head = "Refunds reach your card within five business days. " * (MAX_TOKENS // 9 + 1)
     long_a, long_b = embedder.embed([head + "Tents need airing.", head + "Pizza is tasty."])
     assert float(long_a @ long_b) > 0.9999
@@ -82,11 +133,11 @@ def test_chroma_minilm_that_cannot_be_fetched_says_what_to_do(
 
 def test_chroma_minilm_from_a_folder_the_admin_points_to(tmp_path: Path) -> None:
     # An air-gapped install: the admin copied model.onnx + tokenizer.json into a folder.
-    builtin = _builtin_minilm()
+    model, tokenizer = _shipped_minilm_files()
     folder = tmp_path / "models" / "onnx"
     folder.mkdir(parents=True)
-    shutil.copy(builtin._model_file, folder / "model.onnx")
-    shutil.copy(builtin._tokenizer_file, folder / "tokenizer.json")
+    shutil.copy(model, folder / "model.onnx")
+    shutil.copy(tokenizer, folder / "tokenizer.json")
     embedder = get_embedder(
         "chroma-minilm", settings=Settings(chroma_model_dir=tmp_path / "models")
     )
@@ -141,4 +192,4 @@ def test_unreachable_endpoint_is_a_clear_error_and_nothing_changes(
             session=session, store=embedded_store, knowledge_base_id=kb.id, embedding="openai"
         )
     info = get_knowledge_base(session=session, assistant_id=assistant_id)
-    assert info is not None and info.embedding == "minilm-int8" and info.chunk_count > 0
+    assert info is not None and info.embedding == DEFAULT_EMBEDDING and info.chunk_count > 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session
 
+from studio.embeddings import DEFAULT_EMBEDDING
 from studio.errors import Conflict, KnowledgeError
 from studio.knowledge import (
     KnowledgeStore,
@@ -188,7 +189,7 @@ def test_one_knowledge_base_per_assistant(
     with pytest.raises(Conflict):
         create_knowledge_base(session=session, store=store, assistant_id=1)
     info = get_knowledge_base(session=session, assistant_id=1)
-    assert info is not None and info.id == kb_id and info.embedding == "minilm-int8"
+    assert info is not None and info.id == kb_id and info.embedding == DEFAULT_EMBEDDING
 
 
 def test_reconcile_repairs_a_crash_mid_ingest(
@@ -280,7 +281,7 @@ def test_changing_to_an_unavailable_embedding_keeps_the_old_index(
     with pytest.raises(KnowledgeError, match="No embedding endpoint"):
         reindex_all(session=session, store=store, knowledge_base_id=kb_id, embedding="openai")
     kb = session.get(KnowledgeBase, kb_id)
-    assert kb is not None and kb.embedding == "minilm-int8"
+    assert kb is not None and kb.embedding == DEFAULT_EMBEDDING
     assert chunk_ids(store, session, kb_id) == before
 
 
