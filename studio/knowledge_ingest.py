@@ -319,8 +319,34 @@ def reindex_all(
         .scalars()
         .all()
     )
-    outcomes: list[FileOutcome] = []
+    outcomes: dict[int, FileOutcome] = {}
     ready: dict[int, int] = {}
+    wave: list[tuple[Document, list[Chunk]]] = []
+
+    def flush(done: int) -> None:
+        # Documents are embedded and written in waves, as on upload: batching is what makes it fast.
+        if on_progress:
+            total = sum(len(c) for _, c in wave)
+            on_progress(done, len(docs), f"Embedding {total} chunks…")
+        try:
+            _write(store, new_embedding, staged.collection, [(d, c, False) for d, c in wave])
+        except KnowledgeError as error:
+            for doc, _ in wave:
+                outcomes[doc.id or 0] = FileOutcome(
+                    name=doc.name, outcome="failed", message=str(error), document_id=doc.id
+                )
+        else:
+            for doc, chunks in wave:
+                ready[doc.id or 0] = len(chunks)
+                outcomes[doc.id or 0] = FileOutcome(
+                    name=doc.name,
+                    outcome="replaced",
+                    message=f'"{doc.name}": {len(chunks)} chunks.',
+                    document_id=doc.id,
+                    chunk_count=len(chunks),
+                )
+        wave.clear()
+
     try:
         for number, doc in enumerate(docs):
             if on_progress:
@@ -331,23 +357,16 @@ def reindex_all(
                     raise KnowledgeError(f'The original of "{doc.name}" is gone; upload it again.')
                 parsed = parse_document(doc.name, path.read_bytes(), csv_column=doc.csv_column)
                 chunks = chunk_document(parsed, size=size, overlap=overlap)
-                _write(store, new_embedding, staged.collection, [(doc, chunks, False)])
-                ready[doc.id or 0] = len(chunks)
-                outcomes.append(
-                    FileOutcome(
-                        name=doc.name,
-                        outcome="replaced",
-                        message=f'"{doc.name}": {len(chunks)} chunks.',
-                        document_id=doc.id,
-                        chunk_count=len(chunks),
-                    )
-                )
             except KnowledgeError as error:
-                outcomes.append(
-                    FileOutcome(
-                        name=doc.name, outcome="failed", message=str(error), document_id=doc.id
-                    )
+                outcomes[doc.id or 0] = FileOutcome(
+                    name=doc.name, outcome="failed", message=str(error), document_id=doc.id
                 )
+                continue
+            wave.append((doc, chunks))
+            if sum(len(c) for _, c in wave) >= WAVE_CHUNKS:
+                flush(number + 1)
+        if wave:
+            flush(len(docs))
     except BaseException:
         store.drop_collection(staged.collection)
         raise
@@ -363,11 +382,11 @@ def reindex_all(
         if doc.id in ready:
             doc.status, doc.error, doc.chunk_count = DocumentStatus.READY, None, ready[doc.id]
         else:
-            failed = next(o for o in outcomes if o.document_id == doc.id)
+            failed = outcomes[doc.id or 0]
             doc.status, doc.error, doc.chunk_count = DocumentStatus.FAILED, failed.message, 0
         doc.updated_at = utcnow()
     session.commit()
     store.drop_collection(old)
     if on_progress:
         on_progress(len(docs), len(docs), "Done")
-    return outcomes
+    return [outcomes[doc.id or 0] for doc in docs]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session
 
+from studio import knowledge_ingest
 from studio.embeddings import DEFAULT_EMBEDDING
 from studio.errors import Conflict, KnowledgeError
 from studio.knowledge import (
@@ -271,6 +272,26 @@ def test_reindex_all_with_new_chunking_swaps_collections(
     assert old_collection not in store.collection_names()
     docs = list_documents(session=session, knowledge_base_id=kb_id)
     assert len(chunk_ids(store, session, kb_id)) == sum(d.chunk_count for d in docs)
+
+
+def test_reindex_all_embeds_in_waves_and_reports_a_lost_original(
+    session: Session, store: KnowledgeStore, kb_id: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(knowledge_ingest, "WAVE_CHUNKS", 2)  # several waves for a small corpus
+    add_files(session=session, store=store, knowledge_base_id=kb_id, files=CORPUS)
+    lost = session.get(Document, list_documents(session=session, knowledge_base_id=kb_id)[1].id)
+    assert lost is not None
+    knowledge_ingest.upload_path(store.settings, lost).unlink()
+    outcomes = reindex_all(session=session, store=store, knowledge_base_id=kb_id)
+    assert sorted(o.name for o in outcomes) == sorted(f.name for f in CORPUS)
+    (failed,) = [o for o in outcomes if o.outcome == "failed"]
+    assert failed.name == lost.name and "upload it again" in failed.message
+    docs = {d.name: d for d in list_documents(session=session, knowledge_base_id=kb_id)}
+    assert docs[lost.name].status == DocumentStatus.FAILED
+    assert all(d.status == DocumentStatus.READY for n, d in docs.items() if n != lost.name)
+    ids = chunk_ids(store, session, kb_id)
+    assert len(ids) == sum(d.chunk_count for d in docs.values()) > 0
+    assert not any(i.startswith(f"{lost.id}:") for i in ids)
 
 
 def test_changing_to_an_unavailable_embedding_keeps_the_old_index(
