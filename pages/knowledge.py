@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from studio import knowledge
+from studio import knowledge, knowledge_jobs
 from studio.db import session_scope
 from studio.errors import StudioError
 from studio.knowledge_admin import demo_indexing_in_progress
-from studio.ui import forms
+from studio.ui import forms, indexing_view
 from studio.ui import knowledge_panels as panels
 from studio.ui.navigation import run_inside_studio
 from studio.ui.resources import get_engine, get_knowledge_store
@@ -54,15 +54,18 @@ cols[1].metric("Chunks", kb.chunk_count)
 cols[2].metric("Embedding", kb.embedding_short, help=kb.embedding_label)
 cols[3].metric("Chunking", f"{kb.chunk_size} / {kb.chunk_overlap}", help="Size / overlap (chars)")
 
+indexing_view.job_panel(knowledge_base_id=kb.id)
+busy = knowledge_jobs.running_job(get_engine(), kb.id) is not None
+
 docs_tab, test_tab, preview_tab, settings_tab = st.tabs(
     ["Documents", "Test retrieval", "Chunk preview", "Embedding & re-index"]
 )
 with docs_tab:
-    panels.upload_panel(store=store, kb=kb)
-    panels.documents_panel(store=store, kb=kb)
+    panels.upload_panel(store=store, kb=kb, busy=busy)
+    panels.documents_panel(store=store, kb=kb, busy=busy)
 with test_tab:
     panels.retrieval_panel(store=store, assistant_id=detail.id, defaults=detail.draft.retrieval)
 with preview_tab:
     panels.preview_panel(kb=kb)
 with settings_tab:
-    panels.reindex_panel(store=store, kb=kb)
+    panels.reindex_panel(store=store, kb=kb, busy=busy)

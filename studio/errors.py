@@ -53,6 +53,10 @@ class KnowledgeError(StudioError):
     """A document could not be parsed, indexed or retrieved."""
 
 
+class IndexingStopped(KnowledgeError):
+    """Indexing was stopped on request (by the user, or because the studio is shutting down)."""
+
+
 class ProviderError(StudioError):
     """The language-model provider failed; the message says what the user can do."""
 

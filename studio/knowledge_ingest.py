@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from studio.config import Settings
-from studio.errors import KnowledgeError, NotFound
+from studio.errors import IndexingStopped, KnowledgeError, NotFound
 from studio.knowledge_parsing import (
     Chunk,
     chunk_document,
@@ -34,6 +34,7 @@ from studio.knowledge_types import (
 from studio.models import Document, DocumentStatus, KnowledgeBase, utcnow
 
 Progress = Callable[[int, int, str], None]  # (done, total, what is happening)
+StopCheck = Callable[[], bool]  # True when the work should stop at the next safe point
 WAVE_CHUNKS = 512  # chunks embedded and written together: large enough to batch, small for progress
 UPSERT_BATCH = 4000  # below Chroma's maximum batch size
 
@@ -108,8 +109,10 @@ def add_files(
     files: Sequence[UploadedFile],
     csv_column: str | None = None,
     on_progress: Progress | None = None,
+    should_stop: StopCheck | None = None,
 ) -> list[FileOutcome]:
     """Index files, each judged on its own: a bad file gets a message, the others still go in.
+    When `should_stop` says so, the files read so far are finished and the rest are "skipped".
     Raises NotFound if the knowledge base is gone."""
     kb = load_knowledge_base(session, knowledge_base_id)
     outcomes: list[FileOutcome | None] = [None] * len(files)
@@ -124,6 +127,14 @@ def add_files(
         wave.clear()
 
     for number, upload in enumerate(files):
+        if should_stop is not None and should_stop():
+            for later in range(number, len(files)):
+                outcomes[later] = FileOutcome(
+                    name=files[later].name,
+                    outcome="skipped",
+                    message=f'"{files[later].name}" was not indexed: indexing was stopped first.',
+                )
+            break
         if on_progress:
             on_progress(number, len(files), f"Reading {upload.name}…")
         try:
@@ -293,10 +304,12 @@ def reindex_all(
     chunk_size: int | None = None,
     chunk_overlap: int | None = None,
     on_progress: Progress | None = None,
+    should_stop: StopCheck | None = None,
 ) -> list[FileOutcome]:
     """Rebuild every document into a fresh collection, then switch to it (the old one serves until
     then). Optionally with a new embedding or chunking. Raises KnowledgeError if the embedding is
-    unavailable or the chunking is out of range."""
+    unavailable or the chunking is out of range, IndexingStopped (old index kept) when
+    `should_stop` says so."""
     kb = load_knowledge_base(session, knowledge_base_id)
     new_embedding = embedding or kb.embedding
     size, overlap = (
@@ -349,6 +362,10 @@ def reindex_all(
 
     try:
         for number, doc in enumerate(docs):
+            if should_stop is not None and should_stop():
+                raise IndexingStopped(
+                    "Re-indexing was stopped; the previous index is unchanged and still answers."
+                )
             if on_progress:
                 on_progress(number, len(docs), f"Re-indexing {doc.name}…")
             path = upload_path(store.settings, doc)

@@ -62,10 +62,11 @@ class DocumentInfo(BaseModel):
 
 
 class FileOutcome(BaseModel):
-    """What happened to one uploaded file: added, replaced, unchanged or failed (with why)."""
+    """What happened to one uploaded file: added, replaced, unchanged, failed (with why), or
+    skipped (indexing was stopped before it)."""
 
     name: str
-    outcome: str  # "added" | "replaced" | "unchanged" | "failed"
+    outcome: str  # "added" | "replaced" | "unchanged" | "failed" | "skipped"
     message: str
     document_id: int | None = None
     chunk_count: int = 0

@@ -17,6 +17,9 @@ from tests.fake_openai_server import closed_port
 from tests.knowledge.files import MARKDOWN, pdf_bytes
 
 PAGE = "pages/knowledge.py"
+ARTICLE = "# Article {i}\n\n" + "\n\n".join(
+    f"## Part {p}\n\nParcels for order {{i}} leave the warehouse on day {p}. " * 3 for p in range(6)
+)
 
 
 @pytest.fixture
@@ -48,12 +51,23 @@ def create_kb(at: AppTest) -> AppTest:
     return at
 
 
+def wait_for_indexing(at: AppTest) -> AppTest:
+    """Show the page again until its background indexing job is over (no progress bar)."""
+    deadline = time.monotonic() + 60
+    while at.get("progress"):
+        assert time.monotonic() < deadline, "indexing did not finish"
+        time.sleep(0.1)
+        at.run()
+        assert not at.exception
+    return at
+
+
 def upload(at: AppTest, files: list[tuple[str, bytes, str]]) -> AppTest:
     at.file_uploader[0].set_value(files)
     next(b for b in at.button if b.label == "Upload and index").click()
     at.run()
     assert not at.exception
-    return at
+    return wait_for_indexing(at)
 
 
 def test_without_a_knowledge_base_the_page_offers_to_create_one(blank: int) -> None:
@@ -132,6 +146,7 @@ def test_reindex_needs_confirmation_then_runs(blank: int) -> None:
     next(b for b in at.button if b.label == "Re-index all").click()
     at.run()
     assert not at.exception
+    at = wait_for_indexing(at)
     assert any('"returns.md": 3 chunks' in s.value for s in at.success)
     assert any("Last re-index: 1 of 1 document(s)" in m.value for m in at.markdown)
     # The tiles above the tabs show the new index, not the one before the re-index.
@@ -158,3 +173,27 @@ def test_an_unreachable_chroma_server_is_explained(
     at = open_page()
     assert any("Cannot open the vector store" in e.value for e in at.error)
     assert not at.file_uploader
+
+
+def test_a_large_upload_runs_in_the_background_and_can_be_stopped(blank: int) -> None:
+    at = create_kb(open_page())
+    files = [
+        (f"article-{i:03d}.md", ARTICLE.replace("{i}", str(i)).encode(), "text/markdown")
+        for i in range(150)
+    ]
+    at.file_uploader[0].set_value(files)
+    next(b for b in at.button if b.label == "Upload and index").click()
+    at.run()
+    assert not at.exception
+    assert at.get("progress"), "the page shows the job's progress"
+    assert next(b for b in at.button if b.label == "Upload and index").disabled
+    assert next(b for b in at.button if b.label == "Re-index all").disabled
+    next(b for b in at.button if b.label == "Stop").click()
+    at.run()
+    at = wait_for_indexing(at)
+    assert any("stopped" in w.value for w in at.warning)
+    skipped = [i.value for i in at.info if "was not indexed" in i.value]
+    added = [s.value for s in at.success if " added: " in s.value]
+    assert skipped and len(skipped) + len(added) == len(files)
+    assert at.metric[0].value == str(len(added))
+    assert not next(b for b in at.button if b.label == "Upload and index").disabled

@@ -1,26 +1,22 @@
-"""Widgets of the Knowledge page: create, upload with progress, documents, test retrieval,
-chunk preview and re-index. Each user action opens one short database session."""
+"""Widgets of the Knowledge page: create, upload, documents, test retrieval, chunk preview and
+re-index (uploads and re-index start background jobs; see indexing_view). Each user action opens
+one short database session."""
 
 from __future__ import annotations
-
-from collections.abc import Callable
-from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from studio import knowledge
+from studio import knowledge, knowledge_jobs
 from studio.db import session_scope
 from studio.embeddings import DEFAULT_EMBEDDING, OPTIONS
 from studio.errors import StudioError
-from studio.knowledge import FileOutcome, KnowledgeBaseInfo, KnowledgeStore, UploadedFile
+from studio.knowledge import KnowledgeBaseInfo, KnowledgeStore, UploadedFile
 from studio.knowledge_parsing import SUPPORTED_TYPES
 from studio.schemas import RetrievalSettings
-from studio.ui import state
+from studio.ui import indexing_view, state
 from studio.ui.resources import get_engine
 
-OUTCOMES = "kb_last_upload_outcomes"  # plain dicts, shown once after the rerun
-REINDEXED = "kb_last_reindex_outcomes"  # likewise, for the last re-index
 SUPPORTED = ", ".join(f".{t}" for t in SUPPORTED_TYPES)
 
 
@@ -62,78 +58,43 @@ def create_form(*, store: KnowledgeStore, assistant_id: int) -> None:
             st.rerun()
 
 
-def _progress(bar: Any) -> Callable[[int, int, str], None]:
-    def update(done: int, total: int, message: str) -> None:
-        bar.progress(done / total if total else 1.0, text=message)
-
-    return update
-
-
-def show_outcomes(outcomes: list[FileOutcome]) -> None:
-    """One line per file: what happened, or why it failed."""
-    for outcome in outcomes:
-        if outcome.outcome == "failed":
-            st.error(outcome.message, icon=":material/error:")
-        elif outcome.outcome == "unchanged":
-            st.info(outcome.message, icon=":material/info:")
-        else:
-            st.success(outcome.message, icon=":material/check_circle:")
-
-
-def _show_last(key: str, headline: str) -> None:
-    """The outcomes an action left in session state before its rerun, shown once."""
-    last = st.session_state.pop(key, None)
-    if last:
-        outcomes = [FileOutcome.model_validate(o) for o in last]
-        done = sum(o.outcome != "failed" for o in outcomes)
-        st.markdown(f"**{headline.format(done=done, total=len(outcomes))}**")
-        show_outcomes(outcomes)
-
-
-def upload_panel(*, store: KnowledgeStore, kb: KnowledgeBaseInfo) -> None:
-    """Upload several files at once; index them with a progress bar and a message per file."""
-    _show_last(OUTCOMES, "Last upload: {done} of {total} file(s) indexed")
+def upload_panel(*, store: KnowledgeStore, kb: KnowledgeBaseInfo, busy: bool) -> None:
+    """Upload several files at once; they are indexed in the background (progress above)."""
     with st.form("kb_upload", clear_on_submit=True):
         files = st.file_uploader(
             "Add documents",
             accept_multiple_files=True,
             help=f"{SUPPORTED}; up to {store.settings.max_upload_mb:g} MB each. "
             "A file with the name of an existing document replaces it.",
+            disabled=busy,
         )
         column = st.text_input(
             "CSV: index only this column (optional)",
             help="Leave empty to index each CSV row with all its columns.",
+            disabled=busy,
         )
-        submitted = st.form_submit_button("Upload and index", type="primary")
+        submitted = st.form_submit_button("Upload and index", type="primary", disabled=busy)
     if not submitted:
         return
     if not files:
         st.warning("Choose one or more files first.")
         return
-    uploads = [UploadedFile(f.name, f.getvalue()) for f in files]
-    with st.status(f"Indexing {len(uploads)} file(s)…", expanded=True) as status:
-        bar = st.progress(0.0)
-        try:
-            with session_scope(get_engine()) as session:
-                outcomes = knowledge.add_files(
-                    session=session,
-                    store=store,
-                    knowledge_base_id=kb.id,
-                    files=uploads,
-                    csv_column=column.strip() or None,
-                    on_progress=_progress(bar),
-                )
-        except StudioError as error:
-            status.update(label="Indexing stopped", state="error")
-            st.error(str(error))
-            return
-        status.update(label="Indexing finished", state="complete")
-    # Rerun so the counts and the table include the new documents; the messages survive it.
-    st.session_state[OUTCOMES] = [o.model_dump() for o in outcomes]
+    try:
+        job = knowledge_jobs.start_upload(
+            engine=get_engine(),
+            store=store,
+            knowledge_base_id=kb.id,
+            files=[UploadedFile(f.name, f.getvalue()) for f in files],
+            csv_column=column.strip() or None,
+        )
+    except StudioError as error:
+        st.error(str(error))
+        return
+    indexing_view.remember(job)
     st.rerun()
 
 
-def documents_panel(*, store: KnowledgeStore, kb: KnowledgeBaseInfo) -> None:
+def documents_panel(*, store: KnowledgeStore, kb: KnowledgeBaseInfo, busy: bool) -> None:
     """The documents table, with retry and delete for one chosen document."""
     with session_scope(get_engine()) as session:
         docs = knowledge.list_documents(session=session, knowledge_base_id=kb.id)
@@ -160,12 +121,12 @@ def documents_panel(*, store: KnowledgeStore, kb: KnowledgeBaseInfo) -> None:
     chosen = left.selectbox("Document", list(by_name), key="kb_doc_choice")
     doc = by_name[chosen]
     try:
-        if mid.button("Retry indexing", disabled=doc.status == "ready"):
+        if mid.button("Retry indexing", disabled=busy or doc.status == "ready"):
             with session_scope(get_engine()) as session:
                 knowledge.retry_document(session=session, store=store, document_id=doc.id)
             state.flash(f'"{doc.name}" re-indexed.')
             st.rerun()
-        if right.button("Delete", type="secondary"):
+        if right.button("Delete", type="secondary", disabled=busy):
             with session_scope(get_engine()) as session:
                 knowledge.delete_document(session=session, store=store, document_id=doc.id)
             state.flash(f'"{doc.name}" deleted.')
@@ -256,47 +217,41 @@ def preview_panel(*, kb: KnowledgeBaseInfo) -> None:
         st.caption(f"…and {len(chunks) - 50} more.")
 
 
-def reindex_panel(*, store: KnowledgeStore, kb: KnowledgeBaseInfo) -> None:
-    """Change the embedding or chunking and rebuild the index (confirmed, with progress)."""
-    _show_last(REINDEXED, "Last re-index: {done} of {total} document(s) re-indexed")
+def reindex_panel(*, store: KnowledgeStore, kb: KnowledgeBaseInfo, busy: bool) -> None:
+    """Change the embedding or chunking and rebuild the index in the background (confirmed)."""
     with st.form("kb_reindex"):
         embedding = st.selectbox(
             "Embedding",
             list(OPTIONS),
             format_func=_embedding_label,
             index=list(OPTIONS).index(kb.embedding),
+            disabled=busy,
         )
         left, right = st.columns(2)
-        size = left.number_input("Chunk size", 100, 4000, kb.chunk_size, step=50)
-        overlap = right.number_input("Overlap", 0, 2000, kb.chunk_overlap, step=10)
+        size = left.number_input("Chunk size", 100, 4000, kb.chunk_size, step=50, disabled=busy)
+        overlap = right.number_input("Overlap", 0, 2000, kb.chunk_overlap, step=10, disabled=busy)
         confirm = st.checkbox(
             f"Re-index all {kb.document_count} documents now (the current index keeps answering "
-            "until the new one is ready)."
+            "until the new one is ready).",
+            disabled=busy,
         )
-        submitted = st.form_submit_button("Re-index all")
+        submitted = st.form_submit_button("Re-index all", disabled=busy)
     if not submitted:
         return
     if not confirm:
         st.warning("Tick the confirmation box to re-index.")
         return
-    with st.status("Re-indexing…", expanded=True) as status:
-        bar = st.progress(0.0)
-        try:
-            with session_scope(get_engine()) as session:
-                outcomes = knowledge.reindex_all(
-                    session=session,
-                    store=store,
-                    knowledge_base_id=kb.id,
-                    embedding=embedding,
-                    chunk_size=int(size),
-                    chunk_overlap=int(overlap),
-                    on_progress=_progress(bar),
-                )
-        except StudioError as error:
-            status.update(label="Re-indexing did not start; nothing changed", state="error")
-            st.error(str(error))
-            return
-        status.update(label="Re-indexed", state="complete")
-    # Rerun so the counts and the embedding above show the new index; the messages survive it.
-    st.session_state[REINDEXED] = [o.model_dump() for o in outcomes]
+    try:
+        job = knowledge_jobs.start_reindex(
+            engine=get_engine(),
+            store=store,
+            knowledge_base_id=kb.id,
+            embedding=embedding,
+            chunk_size=int(size),
+            chunk_overlap=int(overlap),
+        )
+    except StudioError as error:
+        st.error(f"Re-indexing did not start; nothing changed. {error}")
+        return
+    indexing_view.remember(job)
     st.rerun()

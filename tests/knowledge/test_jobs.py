@@ -1,0 +1,161 @@
+"""Background indexing jobs: progress, one job per knowledge base, stop, and failures reported."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from studio import knowledge_jobs
+from studio.db import session_scope
+from studio.errors import Conflict, KnowledgeError, NotFound
+from studio.knowledge import (
+    KnowledgeStore,
+    UploadedFile,
+    create_knowledge_base,
+    get_knowledge_base,
+    list_documents,
+)
+from studio.knowledge_jobs import IndexingJob
+from studio.models import DocumentStatus
+from tests.knowledge.conftest import make_assistant
+from tests.knowledge.files import MARKDOWN
+
+
+def article(i: int) -> UploadedFile:
+    body = "\n\n".join(
+        f"## Topic {i}.{s}\n\nParcels for order {i} leave the warehouse on day {s}. " * 3
+        for s in range(6)
+    )
+    return UploadedFile(f"article-{i:03d}.md", f"# Article {i}\n\n{body}".encode())
+
+
+def new_kb(engine: Engine, store: KnowledgeStore, name: str = "Helper") -> int:
+    with session_scope(engine) as session:
+        return create_knowledge_base(
+            session=session, store=store, assistant_id=make_assistant(session, name)
+        ).id
+
+
+def finished(engine: Engine, kb_id: int) -> IndexingJob:
+    deadline = time.monotonic() + 120
+    while True:
+        job = knowledge_jobs.latest_job(engine, kb_id)
+        assert job is not None
+        if job.finished:
+            return job
+        assert time.monotonic() < deadline, f"job still running: {job}"
+        time.sleep(0.05)
+
+
+def test_an_upload_runs_in_the_background_and_reports_each_file(
+    engine: Engine, embedded_store: KnowledgeStore
+) -> None:
+    kb_id = new_kb(engine, embedded_store)
+    files = [UploadedFile("returns.md", MARKDOWN), UploadedFile("empty.txt", b"")]
+    started = knowledge_jobs.start_upload(
+        engine=engine, store=embedded_store, knowledge_base_id=kb_id, files=files
+    )
+    assert (started.kind, started.total, started.finished) == ("upload", 2, False)
+    job = finished(engine, kb_id)
+    assert job.id == started.id and job.error is None and job.fraction == 1.0
+    assert [o.outcome for o in job.outcomes] == ["added", "failed"]
+    assert knowledge_jobs.running_job(engine, kb_id) is None
+    with session_scope(engine) as session:
+        (doc,) = list_documents(session=session, knowledge_base_id=kb_id)
+        assert doc.status == DocumentStatus.READY and doc.chunk_count > 0
+
+
+def test_one_job_at_a_time_per_knowledge_base(
+    engine: Engine, embedded_store: KnowledgeStore
+) -> None:
+    kb_id, other_kb = new_kb(engine, embedded_store), new_kb(engine, embedded_store, "Other")
+    files = [article(i) for i in range(60)]
+    knowledge_jobs.start_upload(
+        engine=engine, store=embedded_store, knowledge_base_id=kb_id, files=files
+    )
+    with pytest.raises(Conflict, match="still being indexed"):
+        knowledge_jobs.start_upload(
+            engine=engine, store=embedded_store, knowledge_base_id=kb_id, files=files[:1]
+        )
+    with pytest.raises(Conflict):
+        knowledge_jobs.start_reindex(engine=engine, store=embedded_store, knowledge_base_id=kb_id)
+    # Another knowledge base is not held up.
+    knowledge_jobs.start_upload(
+        engine=engine, store=embedded_store, knowledge_base_id=other_kb, files=files[:1]
+    )
+    assert finished(engine, other_kb).error is None
+    assert finished(engine, kb_id).error is None
+
+
+def test_stopping_an_upload_keeps_what_was_indexed_and_skips_the_rest(
+    engine: Engine, embedded_store: KnowledgeStore
+) -> None:
+    kb_id = new_kb(engine, embedded_store)
+    files = [article(i) for i in range(150)]
+    knowledge_jobs.start_upload(
+        engine=engine, store=embedded_store, knowledge_base_id=kb_id, files=files
+    )
+    knowledge_jobs.request_stop(engine, kb_id)
+    job = finished(engine, kb_id)
+    assert job.stop_requested and job.error and "stopped" in job.error
+    skipped = [o.name for o in job.outcomes if o.outcome == "skipped"]
+    added = [o.name for o in job.outcomes if o.outcome == "added"]
+    assert skipped and len(skipped) + len(added) == len(files)
+    with session_scope(engine) as session:
+        docs = list_documents(session=session, knowledge_base_id=kb_id)
+        info = get_knowledge_base(session=session, assistant_id=_assistant_of(engine, kb_id))
+    assert sorted(d.name for d in docs) == sorted(added)  # nothing half-indexed
+    assert all(d.status == DocumentStatus.READY for d in docs)
+    assert info is not None and info.chunk_count == sum(d.chunk_count for d in docs)
+
+
+def test_stopping_a_reindex_keeps_the_previous_index(
+    engine: Engine, embedded_store: KnowledgeStore
+) -> None:
+    kb_id = new_kb(engine, embedded_store)
+    knowledge_jobs.start_upload(
+        engine=engine,
+        store=embedded_store,
+        knowledge_base_id=kb_id,
+        files=[article(i) for i in range(40)],
+    )
+    finished(engine, kb_id)
+    knowledge_jobs.start_reindex(
+        engine=engine, store=embedded_store, knowledge_base_id=kb_id, chunk_size=300
+    )
+    knowledge_jobs.request_stop(engine, kb_id)
+    job = finished(engine, kb_id)
+    assert job.error and "previous index is unchanged" in job.error
+    with session_scope(engine) as session:
+        info = get_knowledge_base(session=session, assistant_id=_assistant_of(engine, kb_id))
+    assert info is not None and info.chunk_size != 300 and info.document_count == 40
+
+
+def test_a_reindex_that_cannot_run_is_refused_before_it_starts(
+    engine: Engine, embedded_store: KnowledgeStore
+) -> None:
+    kb_id = new_kb(engine, embedded_store)
+    with pytest.raises(KnowledgeError, match="No embedding endpoint"):
+        knowledge_jobs.start_reindex(
+            engine=engine, store=embedded_store, knowledge_base_id=kb_id, embedding="openai"
+        )
+    with pytest.raises(KnowledgeError, match="Chunk size"):
+        knowledge_jobs.start_reindex(
+            engine=engine, store=embedded_store, knowledge_base_id=kb_id, chunk_size=50
+        )
+    with pytest.raises(NotFound):
+        knowledge_jobs.start_upload(
+            engine=engine, store=embedded_store, knowledge_base_id=kb_id + 99, files=[]
+        )
+    assert knowledge_jobs.latest_job(engine, kb_id) is None
+
+
+def _assistant_of(engine: Engine, kb_id: int) -> int:
+    from studio.models import KnowledgeBase
+
+    with session_scope(engine) as session:
+        row = session.get(KnowledgeBase, kb_id)
+        assert row is not None
+        return row.assistant_id
