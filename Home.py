@@ -2,11 +2,6 @@
 
 import streamlit as st
 
-from studio.errors import StudioError
-from studio.ui import state
-from studio.ui.navigation import mark_entered
-from studio.ui.sidebar import assistant_picker
-
 st.set_page_config(page_title="Assistant Studio", page_icon="🤖", layout="wide")
 
 PAGES = {
@@ -34,6 +29,14 @@ PAGES = {
 }
 
 navigation = st.navigation(PAGES)
+# The studio's imports and its first database work come after st.navigation on purpose: the first
+# browser session after a start runs in Streamlit's legacy pages/ mode and shows that mode's
+# sidebar (every file in pages/) until st.navigation replaces it, so it must come first.
+from studio.errors import StudioError  # noqa: E402
+from studio.ui import state  # noqa: E402
+from studio.ui.navigation import mark_entered  # noqa: E402
+from studio.ui.sidebar import assistant_picker  # noqa: E402
+
 mark_entered()
 try:
     assistant_picker()

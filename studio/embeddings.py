@@ -15,7 +15,6 @@ import importlib.util
 import os
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -175,9 +174,41 @@ class OnnxMiniLM:
         if workers == 1:
             rows = [self._embed_one(text) for text in texts]
         else:
-            with ThreadPoolExecutor(workers, thread_name_prefix="embed") as pool:
-                rows = list(pool.map(self._embed_one, texts))
+            rows = _map_on_threads(self._embed_one, texts, workers)
         return _normalise(np.vstack(rows).astype(np.float32))
+
+
+def _map_on_threads(
+    fn: Callable[[str], npt.NDArray[np.float32]], items: Sequence[str], workers: int
+) -> list[npt.NDArray[np.float32]]:
+    """`fn` over `items` on `workers` plain threads (onnxruntime releases the GIL), in order.
+
+    Not concurrent.futures: its executors refuse new work once the interpreter starts exiting,
+    which would fail the wave an indexing job is finishing when the studio is stopped."""
+    results: list[npt.NDArray[np.float32] | None] = [None] * len(items)
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+    position = iter(range(len(items)))
+
+    def work() -> None:
+        while not errors:
+            with lock:
+                index = next(position, None)
+            if index is None:
+                return
+            try:
+                results[index] = fn(items[index])
+            except BaseException as exc:  # handed to the caller below
+                errors.append(exc)
+
+    threads = [threading.Thread(target=work, name=f"embed-{n}") for n in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return [row for row in results if row is not None]
 
 
 class OpenAIEmbedder:

@@ -176,18 +176,28 @@ def _demos_to_index(session: Session) -> list[Assistant]:
 
 
 def index_demo_knowledge(*, session: Session, store: KnowledgeStore) -> int:
-    """Give each demo assistant without a knowledge base one with its template's sample documents
-    (once: a marker remembers it, so a user who deletes them is not overruled). Returns how many."""
+    """Give each demo assistant its template's sample documents (once: a marker remembers it, so
+    a user who deletes them later is not overruled). When the studio exits meanwhile, the files
+    done so far stay indexed and the next start adds the rest. Returns how many knowledge bases
+    it created."""
     created = 0
     for assistant in _demos_to_index(session):
         if _stopping.is_set():
             break
         assert assistant.id is not None
-        if get_knowledge_base(session=session, assistant_id=assistant.id) is None:
+        kb = get_knowledge_base(session=session, assistant_id=assistant.id)
+        if kb is None:
             kb = create_knowledge_base(session=session, store=store, assistant_id=assistant.id)
-            files = sample_files(assistant.template or "")
-            add_files(session=session, store=store, knowledge_base_id=kb.id, files=files)
             created += 1
+        outcomes = add_files(  # identical files already indexed are left as they are
+            session=session,
+            store=store,
+            knowledge_base_id=kb.id,
+            files=sample_files(assistant.template or ""),
+            should_stop=_stopping.is_set,
+        )
+        if any(o.outcome == "skipped" for o in outcomes):
+            break
         session.add(StudioMarker(key=f"demo_knowledge:{assistant.id}"))
         session.commit()
     return created

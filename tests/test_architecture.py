@@ -54,3 +54,21 @@ def test_the_rule_catches_a_violation(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
     bad.write_text("import streamlit as st\nfrom openai import OpenAI\n", encoding="utf-8")
     assert {"streamlit", "openai"} <= imported_modules(bad)
+
+
+def test_home_declares_the_navigation_before_importing_the_studio() -> None:
+    # The first session after a start shows Streamlit's legacy pages/ sidebar until st.navigation
+    # runs; the studio's imports and database start-up (seconds on a fresh install) come after it.
+    tree = ast.parse((ROOT / "Home.py").read_text(encoding="utf-8"))
+    order = [
+        "navigation"
+        if isinstance(node, ast.Assign)
+        and isinstance(node.value, ast.Call)
+        and ast.unparse(node.value.func) == "st.navigation"
+        else "studio import"
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("studio")
+        else None
+        for node in tree.body
+    ]
+    steps = [step for step in order if step]
+    assert steps and steps[0] == "navigation", f"Home.py does {steps}; st.navigation must be first"
