@@ -115,7 +115,15 @@ def documents_panel(*, store: KnowledgeStore, kb: KnowledgeBaseInfo, busy: bool)
             for d in docs
         ]
     )
-    st.dataframe(table, hide_index=True, width="stretch")
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Updated": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
+            "Problem": st.column_config.TextColumn(width="large"),
+        },
+    )
     by_name = {d.name: d for d in docs}
     left, mid, right = st.columns([3, 1, 1], vertical_alignment="bottom")
     chosen = left.selectbox("Document", list(by_name), key="kb_doc_choice")
