@@ -3,8 +3,9 @@
 SQL holds the knowledge bases and documents (status, hash, chunk count); Chroma holds the chunks,
 one collection per knowledge base, ids ``"{document_id}:{chunk_no}"``. The original files are kept
 under ``data_dir/uploads`` so a failed or interrupted document can be retried and a knowledge base
-re-indexed after a chunking or embedding change. Ingest lives in `studio.knowledge_ingest` (and is
-re-exported here), reconciliation and demo data in `studio.knowledge_admin`.
+re-indexed after a chunking or embedding change. Ingest lives in `studio.knowledge_ingest`,
+retries in `studio.knowledge_retry` (both re-exported here), reconciliation and demo data in
+`studio.knowledge_admin`.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from studio.knowledge_ingest import (
     delete_document,
     preview_chunks,
     reindex_all,
-    retry_document,
 )
+from studio.knowledge_retry import retry_document, retry_documents
 from studio.knowledge_store import KnowledgeStore, open_store, search
 from studio.knowledge_types import (
     DocumentInfo,
@@ -52,6 +53,7 @@ __all__ = [
     "reindex_all",
     "retrieve",
     "retry_document",
+    "retry_documents",
 ]
 
 

@@ -18,7 +18,8 @@ from studio.config import get_settings
 from studio.db import session_scope
 from studio.errors import KnowledgeError
 from studio.knowledge import UploadedFile, create_knowledge_base, get_knowledge_base
-from studio.knowledge_ingest import add_files, retry_document, upload_path, uploads_dir
+from studio.knowledge_ingest import add_files, upload_path, uploads_dir
+from studio.knowledge_retry import retry_document
 from studio.knowledge_store import KnowledgeStore, all_ids
 from studio.models import Assistant, Document, DocumentStatus, KnowledgeBase, StudioMarker
 

@@ -25,7 +25,6 @@ from studio.knowledge_parsing import (
 )
 from studio.knowledge_store import KnowledgeStore
 from studio.knowledge_types import (
-    DocumentInfo,
     FileOutcome,
     UploadedFile,
     check_chunking,
@@ -122,7 +121,7 @@ def add_files(
         if on_progress:
             total = sum(len(c) for _, _, c, _ in wave)
             on_progress(wave[-1][0] + 1, len(files), f"Embedding {total} chunks…")
-        for number, outcome in _finish(session, store, kb, wave):
+        for number, outcome in index_wave(session, store, kb, wave):
             outcomes[number] = outcome
         wave.clear()
 
@@ -217,7 +216,7 @@ def _prepare(
     return doc, chunks, existing is not None
 
 
-def _finish(
+def index_wave(
     session: Session,
     store: KnowledgeStore,
     kb: KnowledgeBase,
@@ -261,24 +260,6 @@ def _finish(
     kb.updated_at = utcnow()  # invalidates cached keyword indexes of this knowledge base
     session.commit()
     return results
-
-
-def retry_document(*, session: Session, store: KnowledgeStore, document_id: int) -> DocumentInfo:
-    """Re-index one document from its stored file. Raises NotFound/KnowledgeError."""
-    doc = session.get(Document, document_id)
-    if doc is None:
-        raise NotFound("That document no longer exists.")
-    kb = load_knowledge_base(session, doc.knowledge_base_id)
-    path = upload_path(store.settings, doc)
-    if not path.is_file():
-        raise KnowledgeError(f'The original of "{doc.name}" is gone; upload the file again.')
-    parsed = parse_document(doc.name, path.read_bytes(), csv_column=doc.csv_column)
-    chunks = chunk_document(parsed, size=kb.chunk_size, overlap=kb.chunk_overlap)
-    doc.status, doc.error = DocumentStatus.INDEXING, None
-    ((_, outcome),) = _finish(session, store, kb, [(0, doc, chunks, True)])
-    if outcome.outcome == "failed":
-        raise KnowledgeError(outcome.message)
-    return DocumentInfo.model_validate(doc, from_attributes=True)
 
 
 def delete_document(*, session: Session, store: KnowledgeStore, document_id: int) -> None:

@@ -18,8 +18,9 @@ from sqlalchemy.engine import URL, Engine, make_url
 from sqlmodel import Session, col
 
 from studio.db import session_scope
-from studio.errors import Conflict, IndexingStopped, StudioError
+from studio.errors import Conflict, IndexingStopped, KnowledgeError, StudioError
 from studio.knowledge_ingest import add_files, reindex_all
+from studio.knowledge_retry import documents_to_retry, retry_documents
 from studio.knowledge_store import KnowledgeStore
 from studio.knowledge_types import (
     FileOutcome,
@@ -31,7 +32,7 @@ from studio.models import Document
 
 log = logging.getLogger(__name__)
 
-JobKind = Literal["upload", "reindex"]
+JobKind = Literal["upload", "reindex", "retry"]
 
 
 @dataclass(frozen=True)
@@ -168,7 +169,41 @@ def start_reindex(
     return _start(engine, knowledge_base_id, "reindex", total, work)
 
 
+def start_retry(
+    *,
+    engine: Engine,
+    store: KnowledgeStore,
+    knowledge_base_id: int,
+    document_ids: Sequence[int] | None = None,
+) -> IndexingJob:
+    """Index documents again from their kept originals in the background (default: every
+    document that is not ready). Raises NotFound if the knowledge base is gone, Conflict if it is
+    already being indexed, KnowledgeError if there is nothing to retry."""
+    with session_scope(engine) as session:
+        load_knowledge_base(session, knowledge_base_id)
+        ids = list(document_ids or documents_to_retry(session, knowledge_base_id))
+    if not ids:
+        raise KnowledgeError("Every document is ready: there is nothing to retry.")
+
+    def work(session: Session, progress: _Progress, stop: Callable[[], bool]) -> list[FileOutcome]:
+        return retry_documents(
+            session=session,
+            store=store,
+            knowledge_base_id=knowledge_base_id,
+            document_ids=ids,
+            on_progress=progress,
+            should_stop=stop,
+        )
+
+    return _start(engine, knowledge_base_id, "retry", len(ids), work)
+
+
 _Progress = Callable[[int, int, str], None]
+_STOPPED = {
+    "upload": "Indexing was stopped; the files listed as skipped were not added.",
+    "reindex": "Re-indexing was stopped; the previous index is unchanged and still answers.",
+    "retry": "Retrying was stopped; the documents listed as skipped are as they were.",
+}
 _Work = Callable[[Session, _Progress, Callable[[], bool]], list[FileOutcome]]
 
 
@@ -224,9 +259,7 @@ def _start(
                 outcomes=tuple(outcomes),
                 done=entry.job.total,
                 message="Stopped" if halted else "Done",
-                error="Indexing was stopped; the files listed as skipped were not added."
-                if halted
-                else None,
+                error=_STOPPED[kind] if halted else None,
             )
 
     thread = threading.Thread(target=run, name=f"index-{kind}-{knowledge_base_id}", daemon=True)

@@ -62,11 +62,11 @@ class DocumentInfo(BaseModel):
 
 
 class FileOutcome(BaseModel):
-    """What happened to one uploaded file: added, replaced, unchanged, failed (with why), or
-    skipped (indexing was stopped before it)."""
+    """What happened to one file: added, replaced, unchanged, retried (indexed again from its kept
+    original), failed (with why), or skipped (indexing was stopped before it)."""
 
     name: str
-    outcome: str  # "added" | "replaced" | "unchanged" | "failed" | "skipped"
+    outcome: str  # "added" | "replaced" | "unchanged" | "retried" | "failed" | "skipped"
     message: str
     document_id: int | None = None
     chunk_count: int = 0

@@ -5,12 +5,14 @@ from __future__ import annotations
 import time
 
 import pytest
+from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from studio import assistants
 from studio.config import get_settings
 from studio.db import session_scope
 from studio.knowledge_admin import demo_indexing_in_progress
+from studio.models import Document, DocumentStatus
 from studio.startup import prepare_database
 from tests.conftest import HOME
 from tests.fake_openai_server import closed_port
@@ -197,3 +199,24 @@ def test_a_large_upload_runs_in_the_background_and_can_be_stopped(blank: int) ->
     assert skipped and len(skipped) + len(added) == len(files)
     assert at.metric[0].value == str(len(added))
     assert not next(b for b in at.button if b.label == "Upload and index").disabled
+
+
+def test_documents_that_failed_can_be_retried_together(blank: int) -> None:
+    at = create_kb(open_page())
+    at = upload(at, [("returns.md", MARKDOWN, "text/markdown"), ("faq.md", MARKDOWN, "text/md")])
+    assert next(b for b in at.button if b.label == "Retry indexing").disabled  # it is ready
+    assert not [b for b in at.button if b.label.startswith("Retry all")]
+    # What an unreachable embedding endpoint leaves behind (the originals are kept).
+    engine = prepare_database(get_settings().resolved_database_url, seed_demo=False)
+    with session_scope(engine) as session:
+        for doc in session.execute(select(Document)).scalars():
+            doc.status, doc.error = DocumentStatus.FAILED, "The embedding endpoint failed."
+    at.run()
+    assert list(at.dataframe[0].value["Status"]) == ["failed", "failed"]
+    next(b for b in at.button if b.label == "Retry all 2 document(s) that are not ready").click()
+    at.run()
+    assert not at.exception
+    at = wait_for_indexing(at)
+    assert any("Last retry: 2 of 2 document(s) indexed" in m.value for m in at.markdown)
+    assert list(at.dataframe[0].value["Status"]) == ["ready", "ready"]
+    assert not [b for b in at.button if b.label.startswith("Retry all")]

@@ -10,7 +10,7 @@ from studio.knowledge_jobs import IndexingJob
 from studio.ui.resources import get_engine
 
 MY_JOBS = "kb_my_jobs"  # ids of the indexing jobs this browser session started
-_LABELS = {"upload": "Uploading", "reindex": "Re-indexing"}
+_LABELS = {"upload": "Uploading", "reindex": "Re-indexing", "retry": "Retrying"}
 
 
 def remember(job: IndexingJob) -> None:
@@ -58,6 +58,9 @@ def _result(job: IndexingJob) -> None:
     elif job.kind == "reindex" and outcomes:
         done = sum(o.outcome == "replaced" for o in outcomes)
         st.markdown(f"**Last re-index: {done} of {len(outcomes)} document(s) re-indexed**")
+    elif job.kind == "retry" and outcomes:
+        done = sum(o.outcome == "retried" for o in outcomes)
+        st.markdown(f"**Last retry: {done} of {len(outcomes)} document(s) indexed**")
     if job.error:
         if job.stop_requested:
             st.warning(job.error, icon=":material/stop_circle:")

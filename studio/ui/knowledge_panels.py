@@ -1,6 +1,6 @@
 """Widgets of the Knowledge page: create, upload, documents, test retrieval, chunk preview and
-re-index (uploads and re-index start background jobs; see indexing_view). Each user action opens
-one short database session."""
+re-index (uploads, retries and re-index start background jobs; see indexing_view). Each user
+action opens one short database session."""
 
 from __future__ import annotations
 
@@ -125,22 +125,44 @@ def documents_panel(*, store: KnowledgeStore, kb: KnowledgeBaseInfo, busy: bool)
         },
     )
     by_name = {d.name: d for d in docs}
+    pending = [d for d in docs if d.status != "ready"]
     left, mid, right = st.columns([3, 1, 1], vertical_alignment="bottom")
     chosen = left.selectbox("Document", list(by_name), key="kb_doc_choice")
     doc = by_name[chosen]
     try:
-        if mid.button("Retry indexing", disabled=busy or doc.status == "ready"):
-            with session_scope(get_engine()) as session:
-                knowledge.retry_document(session=session, store=store, document_id=doc.id)
-            state.flash(f'"{doc.name}" re-indexed.')
-            st.rerun()
+        if mid.button(
+            "Retry indexing",
+            disabled=busy or doc.status == "ready",
+            help="Index this document again from the file kept at upload (it is ready when "
+            "the button is off).",
+        ):
+            _start_retry(store=store, kb=kb, document_ids=[doc.id])
         if right.button("Delete", type="secondary", disabled=busy):
             with session_scope(get_engine()) as session:
                 knowledge.delete_document(session=session, store=store, document_id=doc.id)
             state.flash(f'"{doc.name}" deleted.')
             st.rerun()
+        if pending and st.button(
+            f"Retry all {len(pending)} document(s) that are not ready",
+            icon=":material/refresh:",
+            disabled=busy,
+            help="For documents that failed (e.g. the embedding endpoint was down) or whose "
+            "indexing was interrupted.",
+        ):
+            _start_retry(store=store, kb=kb, document_ids=None)
     except StudioError as error:
         st.error(str(error))
+
+
+def _start_retry(
+    *, store: KnowledgeStore, kb: KnowledgeBaseInfo, document_ids: list[int] | None
+) -> None:
+    """Start indexing documents again in the background. Raises StudioError."""
+    job = knowledge_jobs.start_retry(
+        engine=get_engine(), store=store, knowledge_base_id=kb.id, document_ids=document_ids
+    )
+    indexing_view.remember(job)
+    st.rerun()
 
 
 def retrieval_panel(

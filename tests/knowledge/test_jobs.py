@@ -17,8 +17,10 @@ from studio.knowledge import (
     get_knowledge_base,
     list_documents,
 )
+from studio.knowledge_ingest import uploads_dir
 from studio.knowledge_jobs import IndexingJob
 from studio.models import DocumentStatus
+from tests.fake_openai_server import FakeOpenAI
 from tests.knowledge.conftest import make_assistant
 from tests.knowledge.files import MARKDOWN
 
@@ -150,6 +152,62 @@ def test_a_reindex_that_cannot_run_is_refused_before_it_starts(
             engine=engine, store=embedded_store, knowledge_base_id=kb_id + 99, files=[]
         )
     assert knowledge_jobs.latest_job(engine, kb_id) is None
+
+
+def test_retry_indexes_what_failed_once_the_endpoint_is_back(
+    engine: Engine, embedded_store: KnowledgeStore
+) -> None:
+    settings = embedded_store.settings
+    settings.llm_max_retries = 0
+    with FakeOpenAI() as server:
+        settings.llm_base_url = server.base_url
+        with session_scope(engine) as session:
+            kb_id = create_knowledge_base(
+                session=session,
+                store=embedded_store,
+                assistant_id=make_assistant(session),
+                embedding="openai",
+            ).id
+    # The endpoint went away: the upload records every file as failed, with the reason.
+    files = [article(i) for i in range(3)]
+    knowledge_jobs.start_upload(
+        engine=engine, store=embedded_store, knowledge_base_id=kb_id, files=files
+    )
+    failed = finished(engine, kb_id)
+    assert [o.outcome for o in failed.outcomes] == ["failed"] * 3
+    assert "embedding endpoint failed" in failed.outcomes[0].message
+    # One original is lost meanwhile; the other two come back once the endpoint does.
+    next(uploads_dir(settings, kb_id).glob("*.bin")).unlink()
+    with FakeOpenAI() as server:
+        settings.llm_base_url = server.base_url
+        started = knowledge_jobs.start_retry(
+            engine=engine, store=embedded_store, knowledge_base_id=kb_id
+        )
+        assert (started.kind, started.total) == ("retry", 3)
+        job = finished(engine, kb_id)
+    assert sorted(o.outcome for o in job.outcomes) == ["failed", "retried", "retried"]
+    assert any("upload the file again" in o.message for o in job.outcomes)
+    with session_scope(engine) as session:
+        docs = list_documents(session=session, knowledge_base_id=kb_id)
+    assert sorted(d.status for d in docs) == sorted(
+        [DocumentStatus.FAILED, DocumentStatus.READY, DocumentStatus.READY]
+    )
+    assert all(d.chunk_count > 0 for d in docs if d.status == DocumentStatus.READY)
+    # Only the document without its original is left, and retrying it again says why.
+    knowledge_jobs.start_retry(engine=engine, store=embedded_store, knowledge_base_id=kb_id)
+    assert [o.outcome for o in finished(engine, kb_id).outcomes] == ["failed"]
+
+
+def test_retry_with_everything_ready_is_refused(
+    engine: Engine, embedded_store: KnowledgeStore
+) -> None:
+    kb_id = new_kb(engine, embedded_store)
+    knowledge_jobs.start_upload(
+        engine=engine, store=embedded_store, knowledge_base_id=kb_id, files=[article(1)]
+    )
+    finished(engine, kb_id)
+    with pytest.raises(KnowledgeError, match="nothing to retry"):
+        knowledge_jobs.start_retry(engine=engine, store=embedded_store, knowledge_base_id=kb_id)
 
 
 def _assistant_of(engine: Engine, kb_id: int) -> int:
