@@ -181,7 +181,9 @@ def start_retry(
     already being indexed, KnowledgeError if there is nothing to retry."""
     with session_scope(engine) as session:
         load_knowledge_base(session, knowledge_base_id)
-        ids = list(document_ids or documents_to_retry(session, knowledge_base_id))
+        ids = list(
+            documents_to_retry(session, knowledge_base_id) if document_ids is None else document_ids
+        )
     if not ids:
         raise KnowledgeError("Every document is ready: there is nothing to retry.")
 
