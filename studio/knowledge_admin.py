@@ -101,8 +101,9 @@ def finish_pending_drops(*, session: Session, store: KnowledgeStore) -> int:
 
 
 def reconcile(*, session: Session, store: KnowledgeStore) -> ReconcileReport:
-    """Make Chroma match SQL: drop chunks no document owns, re-index documents whose chunks are
-    missing or whose indexing was interrupted (or mark them failed when the file is gone)."""
+    """Make Chroma match SQL: drop chunks no document owns (or owned by a failed one), re-index
+    documents whose chunks are missing or whose indexing was interrupted (or mark them failed
+    when the file is gone)."""
     report = ReconcileReport()
     report.orphan_collections_removed = finish_pending_drops(session=session, store=store)
     existing = set(store.collection_names())
@@ -123,7 +124,7 @@ def reconcile(*, session: Session, store: KnowledgeStore) -> ReconcileReport:
         orphans: list[str] = []
         for doc_id, ids in by_doc.items():
             doc = docs.get(doc_id)
-            if doc is None:
+            if doc is None or doc.status == DocumentStatus.FAILED:
                 orphans.extend(ids)
             elif doc.status == DocumentStatus.READY:
                 orphans.extend(i for i in ids if int(i.split(":")[1]) >= doc.chunk_count)

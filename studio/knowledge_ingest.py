@@ -7,6 +7,7 @@ so a crash leaves it visible and retryable for `reconcile`, never a half-written
 from __future__ import annotations
 
 import hashlib
+import logging
 import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -31,6 +32,8 @@ from studio.knowledge_types import (
     load_knowledge_base,
 )
 from studio.models import Document, DocumentStatus, KnowledgeBase, utcnow
+
+log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int, str], None]  # (done, total, what is happening)
 StopCheck = Callable[[], bool]  # True when the work should stop at the next safe point
@@ -222,7 +225,8 @@ def index_wave(
     kb: KnowledgeBase,
     wave: list[tuple[int, Document, list[Chunk], bool]],
 ) -> list[tuple[int, FileOutcome]]:
-    """Index a wave of prepared documents and mark them ready, or failed with the reason."""
+    """Index a wave of prepared documents and mark them ready, or failed with the reason (a
+    failed document has no chunks: neither part of the new version nor the older one)."""
     session.commit()  # "indexing" is now durable: a crash from here on is visible and retryable
     try:
         _write(store, kb.embedding, kb.collection, [(d, c, r) for _, d, c, r in wave])
@@ -231,6 +235,7 @@ def index_wave(
         for _, doc, _, _ in wave:
             doc.status, doc.error, doc.chunk_count = DocumentStatus.FAILED, reason, 0
         session.commit()
+        drop_chunks(store, kb, [d.id for _, d, _, _ in wave])
         return [
             (
                 n,
@@ -260,6 +265,21 @@ def index_wave(
     kb.updated_at = utcnow()  # invalidates cached keyword indexes of this knowledge base
     session.commit()
     return results
+
+
+def drop_chunks(
+    store: KnowledgeStore, kb: KnowledgeBase, document_ids: Sequence[int | None]
+) -> None:
+    """Remove the chunks of documents that are not indexed any more. Best effort: when the store
+    is unreachable, start-up reconciliation removes them (a failed document's chunks are
+    orphans)."""
+    ids = [i for i in document_ids if i is not None]
+    if not ids:
+        return
+    try:
+        store.collection(kb.collection).delete(where={"document_id": {"$in": ids}})
+    except Exception:  # the store is what failed; the document row already says so
+        log.warning("Chunks of failed documents %s stay until reconciliation", ids, exc_info=True)
 
 
 def delete_document(*, session: Session, store: KnowledgeStore, document_id: int) -> None:

@@ -13,6 +13,7 @@ from studio.knowledge_ingest import (
     WAVE_CHUNKS,
     Progress,
     StopCheck,
+    drop_chunks,
     index_wave,
     upload_path,
 )
@@ -97,6 +98,7 @@ def retry_documents(
         except KnowledgeError as error:
             doc.status, doc.error, doc.chunk_count = DocumentStatus.FAILED, str(error), 0
             session.commit()
+            drop_chunks(store, kb, [doc.id])
             outcomes[number] = FileOutcome(
                 name=doc.name, outcome="failed", message=str(error), document_id=doc.id
             )

@@ -23,6 +23,7 @@ from studio.knowledge import (
 from studio.knowledge_admin import reconcile
 from studio.models import Document, DocumentStatus, KnowledgeBase
 from studio.schemas import RetrievalSettings
+from tests.fake_openai_server import FakeOpenAI
 from tests.knowledge.conftest import make_assistant
 from tests.knowledge.files import CSV, HTML, MARKDOWN, docx_bytes, pdf_bytes
 
@@ -229,6 +230,43 @@ def test_reconcile_repairs_a_crash_mid_ingest(
         "collections_created": 0,
         "orphan_collections_removed": 0,
     }
+
+
+def test_a_failed_replacement_leaves_no_chunks_and_reconcile_drops_strays(
+    session: Session, store: KnowledgeStore
+) -> None:
+    store.settings.llm_max_retries = 0
+    with FakeOpenAI() as server:
+        store.settings.llm_base_url = server.base_url
+        kb = create_knowledge_base(
+            session=session,
+            store=store,
+            assistant_id=make_assistant(session),
+            embedding="openai",
+        )
+        (first,) = add_files(
+            session=session, store=store, knowledge_base_id=kb.id, files=CORPUS[:1]
+        )
+    assert first.outcome == "added" and chunk_ids(store, session, kb.id)
+    # The endpoint is gone when a new version arrives: the document is failed and the index no
+    # longer answers with the old version of it while its row says it has no chunks.
+    changed = UploadedFile("returns.md", MARKDOWN + b"\n\nNew: refunds within 3 days.")
+    (second,) = add_files(session=session, store=store, knowledge_base_id=kb.id, files=[changed])
+    assert second.outcome == "failed" and "embedding endpoint failed" in second.message
+    (doc,) = list_documents(session=session, knowledge_base_id=kb.id)
+    assert (doc.status, doc.chunk_count) == (DocumentStatus.FAILED, 0)
+    assert chunk_ids(store, session, kb.id) == []
+    # Chunks a failed document kept because the store was down then: reconciliation drops them.
+    row = session.get(KnowledgeBase, kb.id)
+    assert row is not None
+    store.collection(row.collection).add(
+        ids=[f"{doc.id}:0"],
+        embeddings=[[0.1] * 32],  # the fake endpoint's dimension
+        documents=["stale"],
+        metadatas=[{"document_id": doc.id}],
+    )
+    assert reconcile(session=session, store=store).orphan_chunks_removed == 1
+    assert chunk_ids(store, session, kb.id) == []
 
 
 def test_interrupted_document_without_its_file_is_marked_failed(
