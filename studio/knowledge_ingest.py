@@ -103,6 +103,59 @@ def preview_chunks(
     return chunk_document(parsed, size=chunk_size, overlap=chunk_overlap)
 
 
+class Waves:
+    """Outcomes of a run over `total` items, and the prepared documents waiting to be embedded
+    and written together (WAVE_CHUNKS at a time: batching is what makes indexing fast)."""
+
+    def __init__(
+        self,
+        session: Session,
+        store: KnowledgeStore,
+        kb: KnowledgeBase,
+        total: int,
+        on_progress: Progress | None,
+    ) -> None:
+        self.session, self.store, self.kb, self.total = session, store, kb, total
+        self.on_progress = on_progress
+        self.outcomes: list[FileOutcome | None] = [None] * total
+        self.wave: list[tuple[int, Document, list[Chunk], bool]] = []
+
+    def progress(self, done: int, message: str) -> None:
+        if self.on_progress:
+            self.on_progress(done, self.total, message)
+
+    def holds(self, doc: Document) -> bool:
+        return any(d is doc for _, d, _, _ in self.wave)
+
+    def add(self, number: int, doc: Document, chunks: list[Chunk], replaced: bool) -> None:
+        """Queue a prepared document; write the wave once it is big enough."""
+        self.wave.append((number, doc, chunks, replaced))
+        if sum(len(c) for _, _, c, _ in self.wave) >= WAVE_CHUNKS:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.wave:
+            return
+        total = sum(len(c) for _, _, c, _ in self.wave)
+        self.progress(self.wave[-1][0] + 1, f"Embedding {total} chunks…")
+        for number, outcome in index_wave(self.session, self.store, self.kb, self.wave):
+            self.outcomes[number] = outcome
+        self.wave.clear()
+
+    def skip_from(self, number: int, names: Sequence[str], message: str) -> None:
+        """Outcome "skipped" for items `number` onwards ({name} in `message` is each name)."""
+        for later in range(number, self.total):
+            name = names[later]
+            self.outcomes[later] = FileOutcome(
+                name=name, outcome="skipped", message=message.format(name=name)
+            )
+
+    def finish(self) -> list[FileOutcome]:
+        self.flush()
+        self.progress(self.total, "Done")
+        return [o for o in self.outcomes if o is not None]
+
+
 def add_files(
     *,
     session: Session,
@@ -117,47 +170,28 @@ def add_files(
     When `should_stop` says so, the files read so far are finished and the rest are "skipped".
     Raises NotFound if the knowledge base is gone."""
     kb = load_knowledge_base(session, knowledge_base_id)
-    outcomes: list[FileOutcome | None] = [None] * len(files)
-    wave: list[tuple[int, Document, list[Chunk], bool]] = []
-
-    def flush() -> None:
-        if on_progress:
-            total = sum(len(c) for _, _, c, _ in wave)
-            on_progress(wave[-1][0] + 1, len(files), f"Embedding {total} chunks…")
-        for number, outcome in index_wave(session, store, kb, wave):
-            outcomes[number] = outcome
-        wave.clear()
-
+    run = Waves(session, store, kb, len(files), on_progress)
     for number, upload in enumerate(files):
         if should_stop is not None and should_stop():
-            for later in range(number, len(files)):
-                outcomes[later] = FileOutcome(
-                    name=files[later].name,
-                    outcome="skipped",
-                    message=f'"{files[later].name}" was not indexed: indexing was stopped first.',
-                )
+            names = [f.name for f in files]
+            run.skip_from(number, names, '"{name}" was not indexed: indexing was stopped first.')
             break
-        if on_progress:
-            on_progress(number, len(files), f"Reading {upload.name}…")
+        run.progress(number, f"Reading {upload.name}…")
         try:
             prepared = _prepare(session, store, kb, upload, csv_column)
         except KnowledgeError as error:
-            outcomes[number] = FileOutcome(name=upload.name, outcome="failed", message=str(error))
+            run.outcomes[number] = FileOutcome(
+                name=upload.name, outcome="failed", message=str(error)
+            )
             continue
         if isinstance(prepared, FileOutcome):
-            outcomes[number] = prepared
+            run.outcomes[number] = prepared
             continue
         doc, chunks, replaced = prepared
-        if any(d is doc for _, d, _, _ in wave):  # the same name twice in one upload
-            flush()
-        wave.append((number, doc, chunks, replaced))
-        if sum(len(c) for _, _, c, _ in wave) >= WAVE_CHUNKS:
-            flush()
-    if wave:
-        flush()
-    if on_progress:
-        on_progress(len(files), len(files), "Done")
-    return [o for o in outcomes if o is not None]
+        if run.holds(doc):  # the same name twice in one upload
+            run.flush()
+        run.add(number, doc, chunks, replaced)
+    return run.finish()
 
 
 def _prepare(

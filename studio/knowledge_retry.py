@@ -10,14 +10,13 @@ from sqlmodel import Session, col
 
 from studio.errors import KnowledgeError, NotFound
 from studio.knowledge_ingest import (
-    WAVE_CHUNKS,
     Progress,
     StopCheck,
+    Waves,
     drop_chunks,
-    index_wave,
     upload_path,
 )
-from studio.knowledge_parsing import Chunk, chunk_document, parse_document
+from studio.knowledge_parsing import chunk_document, parse_document
 from studio.knowledge_store import KnowledgeStore
 from studio.knowledge_types import DocumentInfo, FileOutcome, load_knowledge_base
 from studio.models import Document, DocumentStatus
@@ -57,36 +56,13 @@ def retry_documents(
         for doc in (session.get(Document, i) for i in ids)
         if doc is not None and doc.knowledge_base_id == knowledge_base_id
     ]
-    outcomes: list[FileOutcome | None] = [None] * len(docs)
-    wave: list[tuple[int, Document, list[Chunk], bool]] = []
-
-    def flush() -> None:
-        if on_progress:
-            total = sum(len(c) for _, _, c, _ in wave)
-            on_progress(wave[-1][0] + 1, len(docs), f"Embedding {total} chunks…")
-        for number, outcome in index_wave(session, store, kb, wave):
-            if outcome.outcome != "failed":
-                outcome = outcome.model_copy(
-                    update={
-                        "outcome": "retried",
-                        "message": f'"{outcome.name}" indexed: {outcome.chunk_count} chunks.',
-                    }
-                )
-            outcomes[number] = outcome
-        wave.clear()
-
+    run = Waves(session, store, kb, len(docs), on_progress)
     for number, doc in enumerate(docs):
         if should_stop is not None and should_stop():
-            for later in range(number, len(docs)):
-                outcomes[later] = FileOutcome(
-                    name=docs[later].name,
-                    outcome="skipped",
-                    message=f'"{docs[later].name}" was not retried: indexing was stopped first.',
-                    document_id=docs[later].id,
-                )
+            names = [d.name for d in docs]
+            run.skip_from(number, names, '"{name}" was not retried: indexing was stopped first.')
             break
-        if on_progress:
-            on_progress(number, len(docs), f"Reading {doc.name}…")
+        run.progress(number, f"Reading {doc.name}…")
         path = upload_path(store.settings, doc)
         try:
             if not path.is_file():
@@ -99,19 +75,24 @@ def retry_documents(
             doc.status, doc.error, doc.chunk_count = DocumentStatus.FAILED, str(error), 0
             session.commit()
             drop_chunks(store, kb, [doc.id])
-            outcomes[number] = FileOutcome(
+            run.outcomes[number] = FileOutcome(
                 name=doc.name, outcome="failed", message=str(error), document_id=doc.id
             )
             continue
         doc.status, doc.error = DocumentStatus.INDEXING, None
-        wave.append((number, doc, chunks, True))  # True: drop chunks left from an older version
-        if sum(len(c) for _, _, c, _ in wave) >= WAVE_CHUNKS:
-            flush()
-    if wave:
-        flush()
-    if on_progress:
-        on_progress(len(docs), len(docs), "Done")
-    return [o for o in outcomes if o is not None]
+        run.add(number, doc, chunks, True)  # True: drop chunks left from an older version
+    return [_as_retried(outcome) for outcome in run.finish()]
+
+
+def _as_retried(outcome: FileOutcome) -> FileOutcome:
+    if outcome.outcome not in ("added", "replaced"):
+        return outcome
+    return outcome.model_copy(
+        update={
+            "outcome": "retried",
+            "message": f'"{outcome.name}" indexed: {outcome.chunk_count} chunks.',
+        }
+    )
 
 
 def retry_document(*, session: Session, store: KnowledgeStore, document_id: int) -> DocumentInfo:
