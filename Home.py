@@ -32,7 +32,7 @@ navigation = st.navigation(PAGES)
 # The studio's imports and its first database work come after st.navigation on purpose: the first
 # browser session after a start runs in Streamlit's legacy pages/ mode and shows that mode's
 # sidebar (every file in pages/) until st.navigation replaces it, so it must come first.
-from studio.errors import StudioError  # noqa: E402
+from studio.core.errors import StudioError  # noqa: E402
 from studio.ui import state  # noqa: E402
 from studio.ui.navigation import mark_entered  # noqa: E402
 from studio.ui.sidebar import assistant_picker  # noqa: E402

@@ -4,7 +4,7 @@ from typing import Any
 
 import streamlit as st
 
-from studio.schemas import TONE_CONTEXTS, BrandVoice
+from studio.design.schemas import TONE_CONTEXTS, BrandVoice
 from studio.ui import forms, prompt_panel
 from studio.ui.navigation import run_inside_studio
 

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from studio.models import AssistantStatus
+from studio.core.models import AssistantStatus
 from studio.ui import state
 from studio.ui.assistant_admin import (
     assistants_table,

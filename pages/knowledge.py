@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from studio import knowledge, knowledge_jobs
-from studio.db import session_scope
-from studio.errors import StudioError
-from studio.knowledge_admin import demo_indexing_in_progress
+from studio.core.db import session_scope
+from studio.core.errors import StudioError
+from studio.knowledge import bases, jobs
+from studio.knowledge.admin import demo_indexing_in_progress
 from studio.ui import forms, indexing_view
 from studio.ui import knowledge_panels as panels
 from studio.ui.navigation import run_inside_studio
@@ -39,7 +39,7 @@ def wait_for_demo_indexing() -> None:
 
 
 with session_scope(get_engine()) as session:
-    kb = knowledge.get_knowledge_base(session=session, assistant_id=detail.id)
+    kb = bases.get_knowledge_base(session=session, assistant_id=detail.id)
 if demo_indexing_in_progress():
     wait_for_demo_indexing()
     if kb is None:
@@ -55,7 +55,7 @@ cols[2].metric("Embedding", kb.embedding_short, help=kb.embedding_label)
 cols[3].metric("Chunking", f"{kb.chunk_size} / {kb.chunk_overlap}", help="Size / overlap (chars)")
 
 indexing_view.job_panel(knowledge_base_id=kb.id)
-busy = knowledge_jobs.running_job(get_engine(), kb.id) is not None
+busy = jobs.running_job(get_engine(), kb.id) is not None
 
 docs_tab, test_tab, preview_tab, settings_tab = st.tabs(
     ["Documents", "Test retrieval", "Chunk preview", "Embedding & re-index"]

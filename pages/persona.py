@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from studio.prompting import SLIDER_SCALES, band_for
-from studio.schemas import (
+from studio.design.prompting import SLIDER_SCALES, band_for
+from studio.design.schemas import (
     SLIDERS,
     CommunicationStyle,
     ErrorHandlingStyle,

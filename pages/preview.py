@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from studio import chat
-from studio.db import session_scope
-from studio.errors import StudioError
-from studio.knowledge_admin import demo_indexing_in_progress
+from studio.chat import turn
+from studio.core.db import session_scope
+from studio.core.errors import StudioError
+from studio.knowledge.admin import demo_indexing_in_progress
 from studio.ui import chat_view, state
 from studio.ui.navigation import run_inside_studio
 from studio.ui.resources import get_engine, get_knowledge_store
@@ -20,7 +20,7 @@ if assistant_id is None:
 
 try:
     with session_scope(get_engine()) as session:
-        target = chat.draft_target(session=session, assistant_id=assistant_id)
+        target = turn.draft_target(session=session, assistant_id=assistant_id)
 except StudioError as error:
     st.error(str(error))
     st.stop()
@@ -51,7 +51,7 @@ if convo["readonly"]:
 if config.retrieval.enabled and demo_indexing_in_progress():
     st.info("The demo knowledge bases are still being indexed; answers may lack sources for a "
             "few seconds.", icon=":material/hourglass_top:")  # fmt: skip
-results = [chat.TurnResult.model_validate(t) for t in convo["turns"]]
+results = [turn.TurnResult.model_validate(t) for t in convo["turns"]]
 if not results and not convo["readonly"]:
     st.caption("Say hello, ask something from the knowledge base, or ask about an order — the "
                "inspector under each reply shows what the assistant used.")  # fmt: skip
@@ -71,9 +71,9 @@ if message and choice is not None and not convo["readonly"]:
             st.warning(f"Knowledge base unavailable, answering without it: {error}")
             store = None
         try:
-            result = chat.run_turn(
+            result = turn.run_turn(
                 engine=get_engine(), backend=choice.backend, target=target, message=message,
-                history=chat.history_of(results), session_id=convo["session_id"], store=store,
+                history=turn.history_of(results), session_id=convo["session_id"], store=store,
                 model=choice.model, on_text=on_text,
             )  # fmt: skip
         except StudioError as error:

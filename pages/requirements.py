@@ -4,7 +4,7 @@ from typing import Any
 
 import streamlit as st
 
-from studio.schemas import INDUSTRIES, AssistantType, BusinessRequirements
+from studio.design.schemas import INDUSTRIES, AssistantType, BusinessRequirements
 from studio.ui import forms, prompt_panel
 from studio.ui.navigation import run_inside_studio
 

@@ -3,10 +3,10 @@
 import pandas as pd
 import streamlit as st
 
-from studio import llm, pricing
-from studio.config import get_settings
-from studio.db import session_scope
-from studio.errors import StudioError
+from studio.chat import pricing, providers
+from studio.core.config import get_settings
+from studio.core.db import session_scope
+from studio.core.errors import StudioError
 from studio.ui.navigation import run_inside_studio
 from studio.ui.resources import get_engine
 
@@ -19,7 +19,7 @@ st.subheader("Language model")
 endpoint = settings.llm_base_url or "none — the Preview page starts on the offline simulator"
 st.markdown(
     f"- **Default endpoint:** {endpoint}\n"
-    f"- **API key:** {llm.api_key_status()} (STUDIO_LLM_API_KEY or OPENAI_API_KEY, in the "
+    f"- **API key:** {providers.api_key_status()} (STUDIO_LLM_API_KEY or OPENAI_API_KEY, in the "
     "environment or `.streamlit/secrets.toml`; never stored by the studio)\n"
     f"- **Request timeout:** {settings.llm_timeout_s:.0f} s · "
     f"**retries:** {settings.llm_max_retries}"

@@ -3,9 +3,9 @@ preview returns."""
 
 import streamlit as st
 
-from studio.errors import FieldProblem
-from studio.schemas import MAX_TOOLS, ToolSpec
-from studio.tools import validate_tools
+from studio.core.errors import FieldProblem
+from studio.design.schemas import MAX_TOOLS, ToolSpec
+from studio.design.tools import validate_tools
 from studio.ui import forms, prompt_panel, state, tool_editor
 from studio.ui.navigation import run_inside_studio
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Engine
 
-from studio import assistants
-from studio.config import Settings
-from studio.db import create_schema, make_engine, session_scope
-from studio.knowledge_admin import index_demo_knowledge, reconcile, start_demo_indexing
-from studio.knowledge_store import KnowledgeStore, open_store
+from studio.core.config import Settings
+from studio.core.db import create_schema, make_engine, session_scope
+from studio.design import seeding
+from studio.knowledge.admin import index_demo_knowledge, reconcile, start_demo_indexing
+from studio.knowledge.store import KnowledgeStore, open_store
 
 
 def prepare_database(url: str, *, seed_demo: bool) -> Engine:
@@ -17,7 +17,7 @@ def prepare_database(url: str, *, seed_demo: bool) -> Engine:
     create_schema(engine)
     if seed_demo:
         with session_scope(engine) as session:
-            assistants.seed_demo_assistants(session=session)
+            seeding.seed_demo_assistants(session=session)
     return engine
 
 

@@ -11,8 +11,8 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from studio.config import get_settings
-from studio.db import create_schema, make_engine, session_scope
+from studio.core.config import get_settings
+from studio.core.db import create_schema, make_engine, session_scope
 from tests.postgres import PostgresCluster, find_bin_dir, start_cluster
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,13 +8,13 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from studio import assistants, lifecycle, versions
-from studio.diffs import ChangeKind, diff_configs
-from studio.errors import Conflict, InvalidInput, NotFound, StudioError
-from studio.models import Assistant, AssistantStatus, AssistantVersion
-from studio.schemas import AssistantConfig, blank_config
-from studio.templates import TEMPLATES_DIR, get_template, list_templates, load_template
-from studio.tools import validate_tools
+from studio.core.errors import Conflict, InvalidInput, NotFound, StudioError
+from studio.core.models import Assistant, AssistantStatus, AssistantVersion
+from studio.design import assistants, drafts, lifecycle, seeding, versions
+from studio.design.diffs import ChangeKind, diff_configs
+from studio.design.schemas import AssistantConfig, blank_config
+from studio.design.templates import TEMPLATES_DIR, get_template, list_templates, load_template
+from studio.design.tools import validate_tools
 
 CONTRACT_TEMPLATES = {
     "ecommerce_support": ("Northwind Outfitters", "Nora"),
@@ -32,7 +32,7 @@ def make(session: Session, name: str = "Acme — Support", **kwargs: Any) -> int
 
 def set_empathy(session: Session, assistant_id: int, value: int) -> None:
     persona = assistants.get_assistant(session=session, assistant_id=assistant_id).draft.persona
-    assistants.update_draft_section(
+    drafts.update_draft_section(
         session=session,
         assistant_id=assistant_id,
         section="persona",
@@ -76,8 +76,8 @@ def test_unknown_template_is_not_found(session: Session) -> None:
 
 
 def test_seeding_creates_one_published_demo_per_template_once(session: Session) -> None:
-    assert assistants.seed_demo_assistants(session=session) == len(list_templates())
-    assert assistants.seed_demo_assistants(session=session) == 0
+    assert seeding.seed_demo_assistants(session=session) == len(list_templates())
+    assert seeding.seed_demo_assistants(session=session) == 0
     summaries = assistants.list_assistants(session=session)
     assert len(summaries) == len(list_templates())
     northwind = next(s for s in summaries if s.template == "ecommerce_support")
@@ -92,10 +92,10 @@ def test_seeding_creates_one_published_demo_per_template_once(session: Session) 
 
 
 def test_a_deleted_demo_is_not_seeded_again(session: Session) -> None:
-    assistants.seed_demo_assistants(session=session)
+    seeding.seed_demo_assistants(session=session)
     demo = assistants.list_assistants(session=session)[0]
     lifecycle.delete_assistant(session=session, assistant_id=demo.id, confirm_name=demo.name)
-    assert assistants.seed_demo_assistants(session=session) == 0
+    assert seeding.seed_demo_assistants(session=session) == 0
 
 
 # --------------------------------------------------------------------------- create & names
@@ -135,7 +135,7 @@ def test_create_from_template_copies_its_configuration(session: Session) -> None
 
 def test_update_section_saves_and_marks_unsaved(session: Session) -> None:
     aid = make(session)
-    assistants.save_version(session=session, assistant_id=aid, note="first")
+    versions.save_version(session=session, assistant_id=aid, note="first")
     set_empathy(session, aid, 5)
     detail = assistants.get_assistant(session=session, assistant_id=aid)
     assert detail.draft.persona.empathy == 5
@@ -166,9 +166,7 @@ def test_bad_section_is_refused_with_field_problems_and_nothing_saved(
     aid = make(session)
     before = assistants.get_assistant(session=session, assistant_id=aid).draft
     with pytest.raises(InvalidInput) as caught:
-        assistants.update_draft_section(
-            session=session, assistant_id=aid, section=section, data=data
-        )
+        drafts.update_draft_section(session=session, assistant_id=aid, section=section, data=data)
     problems = caught.value.problems
     assert problems and all(p.field.startswith(section) for p in problems)
     if fields is not None:
@@ -179,11 +177,11 @@ def test_bad_section_is_refused_with_field_problems_and_nothing_saved(
 def test_tools_section_accepts_a_list_or_a_wrapped_list(session: Session) -> None:
     aid = make(session)
     tool = {"name": "lookup", "description": "Look up"}
-    detail = assistants.update_draft_section(
+    detail = drafts.update_draft_section(
         session=session, assistant_id=aid, section="tools", data=[tool]
     )
     assert [t.name for t in detail.draft.tools] == ["lookup"]
-    detail = assistants.update_draft_section(
+    detail = drafts.update_draft_section(
         session=session, assistant_id=aid, section="tools", data={"tools": []}
     )
     assert detail.draft.tools == []
@@ -199,17 +197,17 @@ def test_missing_assistant_is_not_found(session: Session) -> None:
 
 def test_versions_are_numbered_and_immutable(session: Session) -> None:
     aid = make(session)
-    v1 = assistants.save_version(session=session, assistant_id=aid, note="first")
+    v1 = versions.save_version(session=session, assistant_id=aid, note="first")
     set_empathy(session, aid, 10)
-    v2 = assistants.save_version(session=session, assistant_id=aid, note="cooler")
+    v2 = versions.save_version(session=session, assistant_id=aid, note="cooler")
     set_empathy(session, aid, 90)  # editing the draft again must not touch any version
     assert (v1.number, v2.number) == (1, 2)
     assert (
-        assistants.get_version(session=session, assistant_id=aid, number=1).config.persona.empathy
+        versions.get_version(session=session, assistant_id=aid, number=1).config.persona.empathy
         == 60
     )
     assert (
-        assistants.get_version(session=session, assistant_id=aid, number=2).config.persona.empathy
+        versions.get_version(session=session, assistant_id=aid, number=2).config.persona.empathy
         == 10
     )
     assert [v.number for v in versions.list_versions(session=session, assistant_id=aid)] == [2, 1]
@@ -218,15 +216,15 @@ def test_versions_are_numbered_and_immutable(session: Session) -> None:
 
 def test_saving_an_unchanged_draft_is_refused(session: Session) -> None:
     aid = make(session)
-    assistants.save_version(session=session, assistant_id=aid)
+    versions.save_version(session=session, assistant_id=aid)
     with pytest.raises(Conflict, match="identical to version 1"):
-        assistants.save_version(session=session, assistant_id=aid)
+        versions.save_version(session=session, assistant_id=aid)
 
 
 def test_note_too_long_is_refused(session: Session) -> None:
     aid = make(session)
     with pytest.raises(InvalidInput) as caught:
-        assistants.save_version(session=session, assistant_id=aid, note="n" * 501)
+        versions.save_version(session=session, assistant_id=aid, note="n" * 501)
     assert caught.value.problems[0].field == "note"
     assert versions.list_versions(session=session, assistant_id=aid) == []
 
@@ -234,14 +232,14 @@ def test_note_too_long_is_refused(session: Session) -> None:
 def test_unknown_version_is_not_found(session: Session) -> None:
     aid = make(session)
     with pytest.raises(NotFound):
-        assistants.get_version(session=session, assistant_id=aid, number=7)
+        versions.get_version(session=session, assistant_id=aid, number=7)
 
 
 def test_restore_copies_into_the_draft_and_leaves_the_version(session: Session) -> None:
     aid = make(session)
-    assistants.save_version(session=session, assistant_id=aid)
+    versions.save_version(session=session, assistant_id=aid)
     set_empathy(session, aid, 3)
-    assistants.save_version(session=session, assistant_id=aid)
+    versions.save_version(session=session, assistant_id=aid)
     stored_before = session.exec(select(AssistantVersion.config_hash)).all()
 
     restored = versions.restore_version(session=session, assistant_id=aid, number=1)
@@ -251,14 +249,14 @@ def test_restore_copies_into_the_draft_and_leaves_the_version(session: Session) 
     assert restored.has_unsaved_changes  # the draft differs from the latest version (2)
     assert session.exec(select(AssistantVersion.config_hash)).all() == stored_before
     # Saving the restored draft is allowed: it is a roll-back, recorded as version 3.
-    assert assistants.save_version(session=session, assistant_id=aid).number == 3
+    assert versions.save_version(session=session, assistant_id=aid).number == 3
 
 
 def test_publish_marks_exactly_one_version(session: Session) -> None:
     aid = make(session)
-    assistants.save_version(session=session, assistant_id=aid)
+    versions.save_version(session=session, assistant_id=aid)
     set_empathy(session, aid, 1)
-    assistants.save_version(session=session, assistant_id=aid)
+    versions.save_version(session=session, assistant_id=aid)
     versions.publish_version(session=session, assistant_id=aid, number=1)
     detail = versions.publish_version(session=session, assistant_id=aid, number=2)
     assert (detail.status, detail.published_version) == (AssistantStatus.PUBLISHED, 2)
@@ -297,7 +295,7 @@ def test_diff_of_equal_configs_is_empty() -> None:
 
 def test_compare_gives_fields_and_prompt_diff(session: Session) -> None:
     aid = make(session)
-    assistants.save_version(session=session, assistant_id=aid)
+    versions.save_version(session=session, assistant_id=aid)
     set_empathy(session, aid, 5)
     diff = versions.compare(session=session, assistant_id=aid, old=1, new=None)
     assert [c.path for c in diff.changes] == ["persona.empathy"]
@@ -311,7 +309,7 @@ def test_compare_gives_fields_and_prompt_diff(session: Session) -> None:
 
 def test_duplicate_copies_the_draft_not_the_history(session: Session) -> None:
     aid = make(session)
-    assistants.save_version(session=session, assistant_id=aid)
+    versions.save_version(session=session, assistant_id=aid)
     set_empathy(session, aid, 42)
     copy = lifecycle.duplicate_assistant(session=session, assistant_id=aid, name="Acme copy")
     assert copy.id != aid and copy.draft.persona.empathy == 42
@@ -322,7 +320,7 @@ def test_duplicate_copies_the_draft_not_the_history(session: Session) -> None:
 
 def test_archive_hides_and_unarchive_restores_status(session: Session) -> None:
     aid = make(session)
-    assistants.save_version(session=session, assistant_id=aid)
+    versions.save_version(session=session, assistant_id=aid)
     versions.publish_version(session=session, assistant_id=aid, number=1)
     lifecycle.archive_assistant(session=session, assistant_id=aid)
     assert assistants.list_assistants(session=session) == []
@@ -345,7 +343,7 @@ def test_delete_needs_the_exact_name(session: Session, typed: str) -> None:
 
 def test_delete_removes_the_assistant_and_its_versions(session: Session) -> None:
     aid = make(session)
-    assistants.save_version(session=session, assistant_id=aid)
+    versions.save_version(session=session, assistant_id=aid)
     lifecycle.delete_assistant(session=session, assistant_id=aid, confirm_name="Acme — Support")
     assert session.get(Assistant, aid) is None
     assert session.exec(select(AssistantVersion)).all() == []
@@ -362,7 +360,7 @@ def test_rename_checks_for_clashes(session: Session) -> None:
 
 def test_list_is_newest_edit_first_and_counts_versions(session: Session) -> None:
     first, second = make(session, "First"), make(session, "Second")
-    assistants.save_version(session=session, assistant_id=second)
+    versions.save_version(session=session, assistant_id=second)
     set_empathy(session, first, 1)
     listed = assistants.list_assistants(session=session)
     assert [a.id for a in listed] == [first, second]

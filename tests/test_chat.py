@@ -12,15 +12,17 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from studio import assistants, chat, conversations, grounding, knowledge, pricing
-from studio.config import get_settings
-from studio.db import session_scope
-from studio.errors import InvalidInput, NotFound
-from studio.knowledge import Passage
-from studio.llm import ChatRequest, OpenAICompatibleBackend, make_backend
-from studio.models import ChatSession, Turn, TurnStatus
-from studio.simulator import SimulatorBackend
-from studio.templates import get_template
+from studio.chat import conversations, grounding, pricing, turn
+from studio.chat.providers import ChatRequest, OpenAICompatibleBackend, make_backend
+from studio.chat.simulator import SimulatorBackend
+from studio.core.config import get_settings
+from studio.core.db import session_scope
+from studio.core.errors import InvalidInput, NotFound
+from studio.core.models import ChatSession, Turn, TurnStatus
+from studio.design import assistants, drafts, seeding
+from studio.design.templates import get_template
+from studio.knowledge import bases
+from studio.knowledge.bases import Passage
 from tests.fake_openai_server import FakeOpenAI, closed_port
 
 SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples" / "knowledge"
@@ -30,7 +32,7 @@ SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples" / "knowled
 def shop(engine: Engine) -> int:
     """The Northwind demo assistant (templates from the assistants module)."""
     with session_scope(engine) as session:
-        assistants.seed_demo_assistants(session=session)
+        seeding.seed_demo_assistants(session=session)
         found = [
             a
             for a in assistants.list_assistants(session=session)
@@ -40,37 +42,37 @@ def shop(engine: Engine) -> int:
 
 
 @pytest.fixture
-def store() -> knowledge.KnowledgeStore:
-    return knowledge.open_store(get_settings())
+def store() -> bases.KnowledgeStore:
+    return bases.open_store(get_settings())
 
 
 @pytest.fixture
-def indexed(engine: Engine, shop: int, store: knowledge.KnowledgeStore) -> int:
+def indexed(engine: Engine, shop: int, store: bases.KnowledgeStore) -> int:
     """The demo shop with its sample help-centre documents indexed."""
     with session_scope(engine) as session:
-        kb = knowledge.create_knowledge_base(session=session, store=store, assistant_id=shop)
+        kb = bases.create_knowledge_base(session=session, store=store, assistant_id=shop)
         files = [
-            knowledge.UploadedFile(name=p.name, data=p.read_bytes())
+            bases.UploadedFile(name=p.name, data=p.read_bytes())
             for p in sorted((SAMPLES / "ecommerce_support").iterdir())
         ]
-        knowledge.add_files(session=session, store=store, knowledge_base_id=kb.id, files=files)
+        bases.add_files(session=session, store=store, knowledge_base_id=kb.id, files=files)
     return shop
 
 
-def target(engine: Engine, assistant_id: int, **changes: dict[str, Any]) -> chat.TurnTarget:
+def target(engine: Engine, assistant_id: int, **changes: dict[str, Any]) -> turn.TurnTarget:
     with session_scope(engine) as session:
         for section, data in changes.items():
             current = assistants.get_assistant(session=session, assistant_id=assistant_id).draft
             merged = {**getattr(current, section).model_dump(mode="json"), **data}
-            assistants.update_draft_section(
+            drafts.update_draft_section(
                 session=session, assistant_id=assistant_id, section=section, data=merged
             )
-        return chat.draft_target(session=session, assistant_id=assistant_id)
+        return turn.draft_target(session=session, assistant_id=assistant_id)
 
 
-def turn(engine: Engine, t: chat.TurnTarget, message: str, **kwargs: Any) -> chat.TurnResult:
+def chat_turn(engine: Engine, t: turn.TurnTarget, message: str, **kwargs: Any) -> turn.TurnResult:
     kwargs.setdefault("backend", SimulatorBackend())
-    return chat.run_turn(engine=engine, target=t, message=message, **kwargs)
+    return turn.run_turn(engine=engine, target=t, message=message, **kwargs)
 
 
 def stored_turns(engine: Engine) -> list[Turn]:
@@ -82,7 +84,7 @@ def stored_turns(engine: Engine) -> list[Turn]:
 
 
 def test_greeting_follows_the_persona_and_is_logged(engine: Engine, shop: int) -> None:
-    result = turn(engine, target(engine, shop), "Hello!")
+    result = chat_turn(engine, target(engine, shop), "Hello!")
     assert result.status is TurnStatus.OK and "Nora" in result.reply
     assert result.grounded is None and result.cost_usd == 0
     rows = stored_turns(engine)
@@ -91,10 +93,10 @@ def test_greeting_follows_the_persona_and_is_logged(engine: Engine, shop: int) -
 
 
 def test_answers_from_the_knowledge_base_with_citations(
-    engine: Engine, indexed: int, store: knowledge.KnowledgeStore
+    engine: Engine, indexed: int, store: bases.KnowledgeStore
 ) -> None:
     streamed: list[str] = []
-    result = turn(
+    result = chat_turn(
         engine,
         target(engine, indexed),
         "How long do refunds take?",
@@ -115,18 +117,18 @@ def test_answers_from_the_knowledge_base_with_citations(
 
 
 def test_says_honestly_when_nothing_is_found(
-    engine: Engine, indexed: int, store: knowledge.KnowledgeStore
+    engine: Engine, indexed: int, store: bases.KnowledgeStore
 ) -> None:
-    result = turn(engine, target(engine, indexed), "What is the meaning of life?", store=store)
+    result = chat_turn(engine, target(engine, indexed), "What is the meaning of life?", store=store)
     assert "couldn't find" in result.reply and not result.citations
     assert result.grounded is False and "ungrounded" in result.lint_flags
 
 
 def test_strict_grounding_answers_without_guessing(
-    engine: Engine, indexed: int, store: knowledge.KnowledgeStore
+    engine: Engine, indexed: int, store: bases.KnowledgeStore
 ) -> None:
     t = target(engine, indexed, retrieval={"grounding_mode": "strict"})
-    result = turn(
+    result = chat_turn(
         engine,
         t,
         "What is the meaning of life?",
@@ -139,7 +141,7 @@ def test_strict_grounding_answers_without_guessing(
 
 
 def test_calls_the_matching_tool_and_phrases_the_mock(engine: Engine, shop: int) -> None:
-    result = turn(engine, target(engine, shop), "Hi, where is my order NW-104233?")
+    result = chat_turn(engine, target(engine, shop), "Hi, where is my order NW-104233?")
     assert [c.name for c in result.tool_calls] == ["get_order_status"]
     call = result.tool_calls[0]
     assert call.ok and call.arguments == {"order_id": "NW-104233"}
@@ -149,12 +151,12 @@ def test_calls_the_matching_tool_and_phrases_the_mock(engine: Engine, shop: int)
 
 
 def test_asks_for_a_missing_argument(engine: Engine, shop: int) -> None:
-    result = turn(engine, target(engine, shop), "Please check where my order is")
+    result = chat_turn(engine, target(engine, shop), "Please check where my order is")
     assert not result.tool_calls and "order number" in result.reply.lower()
 
 
 def test_invalid_arguments_are_reported_not_invented(engine: Engine, shop: int) -> None:
-    result = turn(engine, target(engine, shop), "Where is my order A1234?")
+    result = chat_turn(engine, target(engine, shop), "Where is my order A1234?")
     call = result.tool_calls[0]
     assert not call.ok and call.result.startswith("ERROR: invalid arguments")
     assert "couldn't complete" in result.reply
@@ -165,7 +167,7 @@ def test_invalid_arguments_are_reported_not_invented(engine: Engine, shop: int) 
     ["Can you give me legal advice about my contract?", "What do you think about politics?"],
 )
 def test_refuses_forbidden_topics(engine: Engine, shop: int, message: str) -> None:
-    result = turn(engine, target(engine, shop), message)
+    result = chat_turn(engine, target(engine, shop), message)
     assert "not something I can help with" in result.reply or "not able to discuss" in result.reply
     assert not result.tool_calls
 
@@ -174,7 +176,7 @@ def test_refuses_forbidden_topics(engine: Engine, shop: int, message: str) -> No
     "message", ["I want to talk to a human", "My parcel says delivered but I never received it"]
 )
 def test_escalates_on_triggers(engine: Engine, shop: int, message: str) -> None:
-    result = turn(engine, target(engine, shop), message)
+    result = chat_turn(engine, target(engine, shop), message)
     assert result.escalated and stored_turns(engine)[-1].escalated
 
 
@@ -253,7 +255,7 @@ def test_remote_turn_is_streamed_costed_and_logged(
             session=session, model="fake-model", input_per_million=1000, output_per_million=2000
         )
     t = target(engine, shop)
-    result = turn(engine, t, "What colours?", backend=remote(server), model="fake-model")
+    result = chat_turn(engine, t, "What colours?", backend=remote(server), model="fake-model")
     assert result.reply == "You said: What colours?" and result.status is TurnStatus.OK
     assert result.ttft_ms is not None and result.latency_ms >= result.ttft_ms
     assert result.prompt_tokens == 11 and result.cost_usd > 0
@@ -266,7 +268,7 @@ def test_remote_turn_is_streamed_costed_and_logged(
 
 
 def test_remote_tool_call_loop(engine: Engine, shop: int, server: FakeOpenAI) -> None:
-    result = turn(
+    result = chat_turn(
         engine,
         target(engine, shop),
         'get_order_status {"order_id": "NW-104233"}',
@@ -283,7 +285,7 @@ def test_remote_tool_call_loop(engine: Engine, shop: int, server: FakeOpenAI) ->
 def test_remote_invalid_json_arguments_go_back_to_the_model(
     engine: Engine, shop: int, server: FakeOpenAI
 ) -> None:
-    result = turn(
+    result = chat_turn(
         engine, target(engine, shop), "where is it", backend=remote(server), model="fault-badargs"
     )
     assert result.status is TurnStatus.OK
@@ -315,7 +317,7 @@ def test_faults_are_shown_kept_and_logged(
     kind: str,
     partial: str,
 ) -> None:
-    result = turn(
+    result = chat_turn(
         engine, target(engine, shop), "Hello there, question", backend=remote(server), model=model
     )
     assert result.status is status and result.error_kind == kind and result.error
@@ -323,7 +325,7 @@ def test_faults_are_shown_kept_and_logged(
     row = stored_turns(engine)[-1]
     assert row.status is status and row.error == result.error and row.reply == partial
     # the studio is still usable: the next turn with a healthy model works
-    again = turn(
+    again = chat_turn(
         engine,
         target(engine, shop),
         "And now?",
@@ -338,14 +340,16 @@ def test_connection_refused_turn(engine: Engine, shop: int) -> None:
     backend = make_backend(
         preset="custom", base_url=f"http://127.0.0.1:{closed_port()}/v1", max_retries=0
     )
-    result = turn(engine, target(engine, shop), "Hello there, question", backend=backend, model="m")
+    result = chat_turn(
+        engine, target(engine, shop), "Hello there, question", backend=backend, model="m"
+    )
     assert result.status is TurnStatus.FAILED and "Nothing answers" in (result.error or "")
 
 
 def test_the_turn_deadline_is_respected(engine: Engine, shop: int, server: FakeOpenAI) -> None:
     started = time.monotonic()
     backend = OpenAICompatibleBackend(base_url=server.base_url, idle_timeout_s=30)
-    result = turn(
+    result = chat_turn(
         engine, target(engine, shop), "Hi?", backend=backend, model="fault-slow", deadline_s=1
     )
     assert result.error_kind == "ProviderTimeout" and time.monotonic() - started < 2.5
@@ -363,7 +367,7 @@ def test_passages_cannot_break_out_of_the_data_block() -> None:
 
 def test_input_checks_refuse_before_anything_happens(engine: Engine, shop: int) -> None:
     with pytest.raises(InvalidInput):
-        turn(engine, target(engine, shop), "   ")
+        chat_turn(engine, target(engine, shop), "   ")
     assert stored_turns(engine) == []
 
 
@@ -372,14 +376,14 @@ def test_a_logging_failure_never_breaks_the_chat(engine: Engine, shop: int) -> N
     with engine.begin() as connection:
         connection.execute(text("DROP TABLE feedback"))
         connection.execute(text("DROP TABLE turn"))
-    result = turn(engine, t, "Hello!")
+    result = chat_turn(engine, t, "Hello!")
     assert result.reply and result.status is TurnStatus.OK and result.log_error
 
 
 def test_sessions_feedback_and_corrections(engine: Engine, shop: int) -> None:
     t = target(engine, shop)
-    first = turn(engine, t, "Hello!")
-    second = turn(
+    first = chat_turn(engine, t, "Hello!")
+    second = chat_turn(
         engine,
         t,
         "Where is my order NW-104233?",
@@ -423,7 +427,7 @@ def test_sessions_feedback_and_corrections(engine: Engine, shop: int) -> None:
 def test_bad_feedback_is_explained(
     engine: Engine, shop: int, call: dict[str, Any], error: type[Exception]
 ) -> None:
-    result = turn(engine, target(engine, shop), "Hello!")
+    result = chat_turn(engine, target(engine, shop), "Hello!")
     call = dict(call)  # the parameter dict is shared between database runs
     turn_id = call.pop("turn_id", result.turn_id)
     with pytest.raises(error), session_scope(engine) as session:

@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 import pytest
 
-from studio.checks import check_config
-from studio.schemas import AssistantConfig, ToolSpec, VocabularyRule, blank_config
-from studio.templates import list_templates
+from studio.design.checks import check_config
+from studio.design.schemas import AssistantConfig, ToolSpec, VocabularyRule, blank_config
+from studio.design.templates import list_templates
 
 
 def _full() -> AssistantConfig:

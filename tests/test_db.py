@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from studio.db import create_schema, make_engine, session_scope
-from studio.errors import StudioError
-from studio.models import Assistant, AssistantVersion
-from studio.schemas import blank_config
+from studio.core.db import create_schema, make_engine, session_scope
+from studio.core.errors import StudioError
+from studio.core.models import Assistant, AssistantVersion
+from studio.design.schemas import blank_config
 
 
 def _assistant(name: str) -> Assistant:

@@ -12,12 +12,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import Session
 
-from studio import assistants, exports
-from studio.errors import ImportFailed, NotFound
-from studio.exports import ExportFormat, parse_import, python_snippet
-from studio.prompting import compile_prompt
-from studio.schemas import AssistantConfig, AssistantType, GroundingMode
-from studio.templates import get_template, list_templates
+from studio.core.errors import ImportFailed, NotFound
+from studio.design import assistants, exports, seeding
+from studio.design.exports import ExportFormat, parse_import, python_snippet
+from studio.design.prompting import compile_prompt
+from studio.design.schemas import AssistantConfig, AssistantType, GroundingMode
+from studio.design.templates import get_template, list_templates
 
 # --------------------------------------------------------------------------- strategies
 
@@ -115,7 +115,7 @@ def test_every_template_round_trips(key: str, fmt: str) -> None:
 
 
 def test_export_has_schema_version_and_metadata(session: Session) -> None:
-    assistants.seed_demo_assistants(session=session)
+    seeding.seed_demo_assistants(session=session)
     demo = assistants.list_assistants(session=session)[0]
     file = exports.export_assistant(session=session, assistant_id=demo.id, version=1, fmt="yaml")
     document = yaml.safe_load(file.content)
@@ -126,7 +126,7 @@ def test_export_has_schema_version_and_metadata(session: Session) -> None:
 
 
 def test_import_creates_a_new_assistant_with_a_free_name(session: Session) -> None:
-    assistants.seed_demo_assistants(session=session)
+    seeding.seed_demo_assistants(session=session)
     demo = assistants.list_assistants(session=session)[0]
     file = exports.export_assistant(session=session, assistant_id=demo.id, version=None, fmt="json")
     imported = exports.import_assistant(session=session, content=file.content, filename="a.json")

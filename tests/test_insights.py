@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from studio import insights
-from studio.errors import InvalidInput
-from studio.insights import Emotion, Intent, Urgency
+from studio.chat import insights
+from studio.chat.insights import Emotion, Intent, Urgency
+from studio.core.errors import InvalidInput
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from studio import llm
-from studio.errors import ProviderError
-from studio.llm import ChatRequest, OpenAICompatibleBackend, StreamEvent
+from studio.chat import providers
+from studio.chat.providers import ChatRequest, OpenAICompatibleBackend, StreamEvent
+from studio.core.errors import ProviderError
 from tests.fake_openai_server import FakeOpenAI, closed_port
 
 
@@ -81,16 +81,16 @@ def test_lists_models(server: FakeOpenAI) -> None:
 @pytest.mark.parametrize(
     ("model", "error", "partial", "max_seconds"),
     [
-        ("fault-slow", llm.ProviderTimeout, "", 2.5),
-        ("fault-stall", llm.StreamStalled, "Partial answer ", 2.5),
-        ("fault-cut", llm.StreamInterrupted, "Partial answer ", 2.0),
-        ("fault-401", llm.AuthenticationFailed, "", 2.0),
-        ("no-such-model", llm.ModelNotFound, "", 2.0),
-        ("fault-429-noheader", llm.RateLimited, "", 4.0),
-        ("fault-500", llm.ProviderUnavailable, "", 4.0),
-        ("fault-503", llm.ProviderUnavailable, "", 4.0),
-        ("fault-malformed", llm.MalformedResponse, "Partial answer ", 2.0),
-        ("fault-context", llm.ContextTooLong, "", 2.0),
+        ("fault-slow", providers.ProviderTimeout, "", 2.5),
+        ("fault-stall", providers.StreamStalled, "Partial answer ", 2.5),
+        ("fault-cut", providers.StreamInterrupted, "Partial answer ", 2.0),
+        ("fault-401", providers.AuthenticationFailed, "", 2.0),
+        ("no-such-model", providers.ModelNotFound, "", 2.0),
+        ("fault-429-noheader", providers.RateLimited, "", 4.0),
+        ("fault-500", providers.ProviderUnavailable, "", 4.0),
+        ("fault-503", providers.ProviderUnavailable, "", 4.0),
+        ("fault-malformed", providers.MalformedResponse, "Partial answer ", 2.0),
+        ("fault-context", providers.ContextTooLong, "", 2.0),
     ],
 )
 def test_faults_become_clear_provider_errors(
@@ -138,29 +138,29 @@ def test_retry_after_is_honoured(server: FakeOpenAI) -> None:
 def test_a_retry_after_beyond_the_deadline_fails_at_once() -> None:
     with FakeOpenAI(retry_after="30") as fake:
         started = time.monotonic()
-        with pytest.raises(llm.RateLimited) as caught:
+        with pytest.raises(providers.RateLimited) as caught:
             run(backend(fake), "fault-429", deadline_s=5)
         assert time.monotonic() - started < 1.5 and fake.hits["fault-429"] == 1
         assert "30 s" in caught.value.message
 
 
 def test_bad_key_is_reported(server: FakeOpenAI) -> None:
-    with pytest.raises(llm.AuthenticationFailed) as caught:
+    with pytest.raises(providers.AuthenticationFailed) as caught:
         run(backend(server, api_key="bad-key"), "fake-model")
     assert "bad-key" not in caught.value.message  # never echo a secret
 
 
 def test_connection_refused() -> None:
     b = OpenAICompatibleBackend(base_url=f"http://127.0.0.1:{closed_port()}/v1", max_retries=1)
-    with pytest.raises(llm.ProviderUnreachable, match="Nothing answers"):
+    with pytest.raises(providers.ProviderUnreachable, match="Nothing answers"):
         run(b, "fake-model")
-    with pytest.raises(llm.ProviderUnreachable):
+    with pytest.raises(providers.ProviderUnreachable):
         b.list_models()
 
 
 def test_the_turn_deadline_caps_everything(server: FakeOpenAI) -> None:
     started = time.monotonic()
-    with pytest.raises(llm.ProviderTimeout):
+    with pytest.raises(providers.ProviderTimeout):
         run(backend(server, idle_timeout_s=10), "fault-slow", deadline_s=1.0)
     assert time.monotonic() - started < 2.0
 
@@ -169,23 +169,23 @@ def test_the_turn_deadline_caps_everything(server: FakeOpenAI) -> None:
 
 
 def test_api_key_from_env_wins(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert llm.resolve_api_key() is None and llm.api_key_status() == "not set"
+    assert providers.resolve_api_key() is None and providers.api_key_status() == "not set"
     monkeypatch.setenv("OPENAI_API_KEY", "sk-env")
-    assert llm.resolve_api_key() == "sk-env"
-    assert llm.api_key_status() == "set in the environment"
+    assert providers.resolve_api_key() == "sk-env"
+    assert providers.api_key_status() == "set in the environment"
 
 
 def test_api_key_from_streamlit_secrets(tmp_path: Path) -> None:
     (tmp_path / ".streamlit").mkdir()
     (tmp_path / ".streamlit" / "secrets.toml").write_text('OPENAI_API_KEY = "sk-secret"\n')
-    assert llm.resolve_api_key() == "sk-secret"
-    assert "sk-secret" not in llm.api_key_status()
+    assert providers.resolve_api_key() == "sk-secret"
+    assert "sk-secret" not in providers.api_key_status()
 
 
 def test_broken_secrets_file_means_no_key(tmp_path: Path) -> None:
     (tmp_path / ".streamlit").mkdir()
     (tmp_path / ".streamlit" / "secrets.toml").write_text("this is = = not toml")
-    assert llm.resolve_api_key() is None
+    assert providers.resolve_api_key() is None
 
 
 @pytest.mark.parametrize(
@@ -200,12 +200,12 @@ def test_broken_secrets_file_means_no_key(tmp_path: Path) -> None:
     ],
 )
 def test_presets(preset: str, url: str | None, expected_url: str) -> None:
-    b = llm.make_backend(preset=preset, base_url=url)
+    b = providers.make_backend(preset=preset, base_url=url)
     assert isinstance(b, OpenAICompatibleBackend) and b.base_url == expected_url
 
 
 def test_simulator_is_the_default_and_labelled() -> None:
-    b = llm.make_backend(preset="simulator")
+    b = providers.make_backend(preset="simulator")
     assert b.name == "simulator" and b.label == "Offline simulator — not a language model"
 
 
@@ -214,4 +214,4 @@ def test_simulator_is_the_default_and_labelled() -> None:
 )
 def test_bad_provider_choices_are_explained(preset: str, url: str | None) -> None:
     with pytest.raises(ProviderError):
-        llm.make_backend(preset=preset, base_url=url)
+        providers.make_backend(preset=preset, base_url=url)

@@ -8,12 +8,12 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from studio import assistants
-from studio.config import get_settings
-from studio.db import make_engine, session_scope
-from studio.prompting import band_for
-from studio.schemas import AssistantConfig
-from studio.tools import kept_keywords
+from studio.core.config import get_settings
+from studio.core.db import make_engine, session_scope
+from studio.design import assistants, drafts
+from studio.design.prompting import band_for
+from studio.design.schemas import AssistantConfig
+from studio.design.tools import kept_keywords
 from tests.conftest import HOME
 
 PAGES = ("requirements", "persona", "brand_voice", "tools")
@@ -368,7 +368,7 @@ def _change_stored_persona_name(assistant_id: int, name: str) -> None:
     engine = make_engine(get_settings().resolved_database_url)
     with session_scope(engine) as session:
         persona = assistants.get_assistant(session=session, assistant_id=assistant_id).draft.persona
-        assistants.update_draft_section(
+        drafts.update_draft_section(
             session=session,
             assistant_id=assistant_id,
             section="persona",

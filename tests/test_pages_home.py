@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from studio import assistants, exports
-from studio.db import session_scope
-from studio.templates import get_template, list_templates
+from studio.core.db import session_scope
+from studio.design import assistants, exports
+from studio.design.templates import get_template, list_templates
 from studio.ui.resources import get_engine
 from studio.ui.sidebar import PICKER_KEY
 from tests.conftest import HOME

@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from studio import assistants
-from studio.config import get_settings
-from studio.db import session_scope
-from studio.knowledge_admin import demo_indexing_in_progress
-from studio.models import Document, DocumentStatus
+from studio.core.config import get_settings
+from studio.core.db import session_scope
+from studio.core.models import Document, DocumentStatus
+from studio.design import assistants
+from studio.knowledge.admin import demo_indexing_in_progress
 from studio.startup import prepare_database
 from tests.conftest import HOME
 from tests.fake_openai_server import closed_port

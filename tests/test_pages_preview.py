@@ -9,11 +9,11 @@ import pytest
 from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
-from studio import knowledge
-from studio.config import get_settings
-from studio.db import make_engine, session_scope
-from studio.knowledge_admin import sample_files
-from studio.models import Assistant, Feedback, Turn, TurnStatus
+from studio.core.config import get_settings
+from studio.core.db import make_engine, session_scope
+from studio.core.models import Assistant, Feedback, Turn, TurnStatus
+from studio.knowledge import bases
+from studio.knowledge.admin import sample_files
 from tests.conftest import HOME
 from tests.fake_openai_server import FakeOpenAI, closed_port
 
@@ -39,13 +39,13 @@ def open_shop(*, indexed: bool = False) -> AppTest:
             select(Assistant).where(Assistant.template == "ecommerce_support")
         ).one()
         if indexed:  # now, rather than racing the studio's background indexer
-            store = knowledge.open_store(get_settings())
-            kb = knowledge.get_knowledge_base(session=session, assistant_id=shop.id or 0)
-            kb = kb or knowledge.create_knowledge_base(
+            store = bases.open_store(get_settings())
+            kb = bases.get_knowledge_base(session=session, assistant_id=shop.id or 0)
+            kb = kb or bases.create_knowledge_base(
                 session=session, store=store, assistant_id=shop.id or 0
             )
-            if not knowledge.list_documents(session=session, knowledge_base_id=kb.id):
-                knowledge.add_files(
+            if not bases.list_documents(session=session, knowledge_base_id=kb.id):
+                bases.add_files(
                     session=session,
                     store=store,
                     knowledge_base_id=kb.id,

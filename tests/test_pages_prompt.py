@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy.engine import Engine
 from streamlit.testing.v1 import AppTest
 
-from studio import assistants
-from studio.config import get_settings
-from studio.db import make_engine, session_scope
-from studio.prompting import compile_prompt
+from studio.core.config import get_settings
+from studio.core.db import make_engine, session_scope
+from studio.design import assistants, drafts
+from studio.design.prompting import compile_prompt
 from tests.conftest import HOME
 
 
@@ -46,7 +46,7 @@ def selected(at: AppTest) -> int:
 def edit_empathy(engine: Engine, assistant_id: int, value: int) -> None:
     with session_scope(engine) as session:
         persona = assistants.get_assistant(session=session, assistant_id=assistant_id).draft.persona
-        assistants.update_draft_section(
+        drafts.update_draft_section(
             session=session,
             assistant_id=assistant_id,
             section="persona",

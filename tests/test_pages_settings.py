@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from studio import pricing
-from studio.config import get_settings
-from studio.db import make_engine, session_scope
+from studio.chat import pricing
+from studio.core.config import get_settings
+from studio.core.db import make_engine, session_scope
 from tests.conftest import HOME
 
 

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from studio.prompting import SLIDER_SCALES, band_for, compile_prompt
-from studio.schemas import SLIDERS, AssistantConfig, ToolSpec, blank_config
-from studio.templates import list_templates
-from studio.tokens import count_tokens, token_count_method, tokens_are_exact
+from studio.core.tokens import count_tokens, token_count_method, tokens_are_exact
+from studio.design.prompting import SLIDER_SCALES, band_for, compile_prompt
+from studio.design.schemas import SLIDERS, AssistantConfig, ToolSpec, blank_config
+from studio.design.templates import list_templates
 
 BAND_VALUES = (0, 25, 50, 70, 95)
 

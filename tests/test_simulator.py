@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from studio.simulator import extract_arguments, match_tool
-from studio.templates import get_template
+from studio.chat.simulator import extract_arguments, match_tool
+from studio.design.templates import get_template
 
 
 @pytest.mark.parametrize(

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from studio.errors import InvalidInput
-from studio.schemas import ToolSpec
-from studio.tools import (
+from studio.core.errors import InvalidInput
+from studio.design.schemas import ToolSpec
+from studio.design.tools import (
     check_arguments,
     parameters_from_rows,
     render_mock_response,

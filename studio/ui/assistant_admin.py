@@ -10,14 +10,14 @@ import pandas as pd
 import streamlit as st
 from sqlmodel import Session
 
-from studio import assistants, exports, lifecycle
-from studio.assistants import AssistantSummary
-from studio.config import get_settings
-from studio.db import session_scope
-from studio.errors import StudioError
-from studio.knowledge_store import KnowledgeStore
-from studio.models import AssistantStatus
-from studio.templates import Template, list_templates
+from studio.core.config import get_settings
+from studio.core.db import session_scope
+from studio.core.errors import StudioError
+from studio.core.models import AssistantStatus
+from studio.design import assistants, exports, lifecycle
+from studio.design.assistants import AssistantSummary
+from studio.design.templates import Template, list_templates
+from studio.knowledge.store import KnowledgeStore
 from studio.ui import state
 from studio.ui.resources import get_engine, get_knowledge_store
 from studio.ui.sidebar import status_line

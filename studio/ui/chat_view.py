@@ -8,11 +8,11 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from studio import chat, conversations, llm
-from studio.config import get_settings
-from studio.db import session_scope
-from studio.errors import ProviderError, StudioError
-from studio.models import TurnStatus
+from studio.chat import conversations, providers, turn
+from studio.core.config import get_settings
+from studio.core.db import session_scope
+from studio.core.errors import ProviderError, StudioError
+from studio.core.models import TurnStatus
 from studio.ui.resources import get_chat_backend, get_engine
 
 PROVIDER = "preview_provider"
@@ -24,7 +24,7 @@ PENDING = "preview_pending"  # a message to (re)send on this run
 
 @dataclass(frozen=True)
 class ProviderChoice:
-    backend: llm.ChatBackend
+    backend: providers.ChatBackend
     model: str | None  # None: the assistant's configured model (or the simulator)
 
 
@@ -50,7 +50,7 @@ def _models_at(preset: str, base_url: str | None) -> list[str]:
 
 def provider_picker(default_model: str) -> ProviderChoice | None:
     """Provider, base URL and model; None (with a message shown) when the choice is unusable."""
-    keys = [p.key for p in llm.PRESETS]
+    keys = [p.key for p in providers.PRESETS]
     settings = get_settings()
     if PROVIDER not in st.session_state and settings.llm_base_url:
         # A configured endpoint (STUDIO_LLM_BASE_URL) is where the page starts.
@@ -62,10 +62,10 @@ def provider_picker(default_model: str) -> ProviderChoice | None:
             "Provider",
             keys,
             key=PROVIDER,
-            format_func=lambda k: llm.PRESETS_BY_KEY[k].label,
+            format_func=lambda k: providers.PRESETS_BY_KEY[k].label,
             help="The offline simulator needs no key and no network.",
         )
-        chosen = llm.PRESETS_BY_KEY[preset]
+        chosen = providers.PRESETS_BY_KEY[preset]
         if chosen.base_url is None:
             st.caption("Deterministic replies built from your configuration and knowledge base, "
                        "so you can try the design before connecting a model.")  # fmt: skip
@@ -73,7 +73,7 @@ def provider_picker(default_model: str) -> ProviderChoice | None:
         url = chosen.base_url
         if preset == "custom":
             url = st.text_input("Base URL", key=BASE_URL, placeholder="http://localhost:11434/v1")
-        st.caption(f"API key: **{llm.api_key_status()}** · set STUDIO_LLM_API_KEY or "
+        st.caption(f"API key: **{providers.api_key_status()}** · set STUDIO_LLM_API_KEY or "
                    "OPENAI_API_KEY (environment or .streamlit/secrets.toml).")  # fmt: skip
         try:
             backend = get_chat_backend(preset, url or None)
@@ -87,7 +87,7 @@ def provider_picker(default_model: str) -> ProviderChoice | None:
         return ProviderChoice(backend=backend, model=model)
 
 
-def _metrics_table(r: chat.TurnResult) -> pd.DataFrame:
+def _metrics_table(r: turn.TurnResult) -> pd.DataFrame:
     tags = r.tags
     rows = [
         ("Backend", r.backend_label), ("Model", r.model), ("Status", r.status.value),
@@ -104,7 +104,7 @@ def _metrics_table(r: chat.TurnResult) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["", "value"])
 
 
-def inspector(r: chat.TurnResult, index: int) -> None:
+def inspector(r: turn.TurnResult, index: int) -> None:
     """What happened in a turn: sources, tools, messages sent, numbers."""
     with st.expander("Inspector", icon=":material/search:"):
         sources, tools_tab, sent, numbers = st.tabs(
@@ -135,7 +135,7 @@ def inspector(r: chat.TurnResult, index: int) -> None:
             st.dataframe(_metrics_table(r), hide_index=True, width="stretch")
 
 
-def feedback(r: chat.TurnResult, index: int) -> None:
+def feedback(r: turn.TurnResult, index: int) -> None:
     """👍/👎 with a comment, and "edit reply" storing the answer it should have given."""
     if r.turn_id is None:
         st.caption("This turn was not saved, so it cannot take feedback.")
@@ -173,7 +173,7 @@ def _store(action: Any, message: str) -> None:
         st.error(str(error))
 
 
-def show_turn(r: chat.TurnResult, index: int, *, last: bool, readonly: bool) -> None:
+def show_turn(r: turn.TurnResult, index: int, *, last: bool, readonly: bool) -> None:
     """One exchange: the user's message, the reply (or the error), inspector and feedback."""
     with st.chat_message("user"):
         st.markdown(r.user_message)
@@ -241,5 +241,5 @@ def load_session(assistant_id: int, session_id: int) -> None:
         records = conversations.session_turns(session=session, session_id=session_id)
     st.session_state[TRANSCRIPT] = {
         "assistant_id": assistant_id, "session_id": session_id, "readonly": True,
-        "turns": [chat.result_from_record(r).model_dump(mode="json") for r in records],
+        "turns": [turn.result_from_record(r).model_dump(mode="json") for r in records],
     }  # fmt: skip

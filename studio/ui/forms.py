@@ -18,12 +18,12 @@ import pandas as pd
 import streamlit as st
 from pydantic import BaseModel, ValidationError
 
-from studio import assistants
-from studio.assistants import AssistantDetail
-from studio.db import session_scope
-from studio.errors import FieldProblem, InvalidInput, NotFound, StudioError
-from studio.errors import problems_from_validation as _problems
-from studio.schemas import AssistantConfig
+from studio.core.db import session_scope
+from studio.core.errors import FieldProblem, InvalidInput, NotFound, StudioError
+from studio.core.errors import problems_from_validation as _problems
+from studio.design import assistants, drafts
+from studio.design.assistants import AssistantDetail
+from studio.design.schemas import AssistantConfig
 from studio.ui import state
 from studio.ui.resources import get_engine
 
@@ -323,7 +323,7 @@ def save_section(
         return
     try:
         with session_scope(get_engine()) as session:
-            assistants.update_draft_section(
+            drafts.update_draft_section(
                 session=session, assistant_id=detail.id, section=section, data=data
             )
     except InvalidInput as error:
@@ -345,7 +345,7 @@ def save_tools(*, detail: AssistantDetail, tools: list[dict[str, Any]]) -> bool:
     """Replace the draft's tool list; show what went wrong and return False if it failed."""
     try:
         with session_scope(get_engine()) as session:
-            assistants.update_draft_section(
+            drafts.update_draft_section(
                 session=session, assistant_id=detail.id, section="tools", data=tools
             )
     except StudioError as error:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from studio import knowledge_jobs
-from studio.knowledge_jobs import IndexingJob
+from studio.knowledge import jobs
+from studio.knowledge.jobs import IndexingJob
 from studio.ui.resources import get_engine
 
 MY_JOBS = "kb_my_jobs"  # ids of the indexing jobs this browser session started
@@ -20,7 +20,7 @@ def remember(job: IndexingJob) -> None:
 
 def job_panel(*, knowledge_base_id: int) -> None:
     """Progress of the running job, or the result of the last one if this session started it."""
-    job = knowledge_jobs.latest_job(get_engine(), knowledge_base_id)
+    job = jobs.latest_job(get_engine(), knowledge_base_id)
     if job is None:
         return
     if not job.finished:
@@ -34,7 +34,7 @@ def job_panel(*, knowledge_base_id: int) -> None:
 
 @st.fragment(run_every=1)
 def _progress(knowledge_base_id: int) -> None:
-    job = knowledge_jobs.latest_job(get_engine(), knowledge_base_id)
+    job = jobs.latest_job(get_engine(), knowledge_base_id)
     if job is None or job.finished:
         st.rerun()  # the whole page: counts, table and the result
         return
@@ -46,7 +46,7 @@ def _progress(knowledge_base_id: int) -> None:
             "re-indexing of this knowledge base wait until it is done."
         )
         if right.button("Stop", disabled=job.stop_requested, key="kb_job_stop"):
-            knowledge_jobs.request_stop(get_engine(), knowledge_base_id)
+            jobs.request_stop(get_engine(), knowledge_base_id)
             st.rerun(scope="fragment")
 
 

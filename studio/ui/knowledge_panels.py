@@ -7,13 +7,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from studio import knowledge, knowledge_jobs
-from studio.db import session_scope
-from studio.embeddings import DEFAULT_EMBEDDING, OPTIONS
-from studio.errors import StudioError
-from studio.knowledge import KnowledgeBaseInfo, KnowledgeStore, UploadedFile
-from studio.knowledge_parsing import SUPPORTED_TYPES
-from studio.schemas import RetrievalSettings
+from studio.core.db import session_scope
+from studio.core.errors import StudioError
+from studio.design.schemas import RetrievalSettings
+from studio.knowledge import bases, jobs
+from studio.knowledge.bases import KnowledgeBaseInfo, KnowledgeStore, UploadedFile
+from studio.knowledge.embeddings import DEFAULT_EMBEDDING, OPTIONS
+from studio.knowledge.parsing import SUPPORTED_TYPES
 from studio.ui import indexing_view, state
 from studio.ui.resources import get_engine
 
@@ -42,7 +42,7 @@ def create_form(*, store: KnowledgeStore, assistant_id: int) -> None:
         if st.form_submit_button("Create knowledge base", type="primary"):
             try:
                 with session_scope(get_engine()) as session:
-                    knowledge.create_knowledge_base(
+                    bases.create_knowledge_base(
                         session=session,
                         store=store,
                         assistant_id=assistant_id,
@@ -80,7 +80,7 @@ def upload_panel(*, store: KnowledgeStore, kb: KnowledgeBaseInfo, busy: bool) ->
         st.warning("Choose one or more files first.")
         return
     try:
-        job = knowledge_jobs.start_upload(
+        job = jobs.start_upload(
             engine=get_engine(),
             store=store,
             knowledge_base_id=kb.id,
@@ -97,7 +97,7 @@ def upload_panel(*, store: KnowledgeStore, kb: KnowledgeBaseInfo, busy: bool) ->
 def documents_panel(*, store: KnowledgeStore, kb: KnowledgeBaseInfo, busy: bool) -> None:
     """The documents table, with retry and delete for one chosen document."""
     with session_scope(get_engine()) as session:
-        docs = knowledge.list_documents(session=session, knowledge_base_id=kb.id)
+        docs = bases.list_documents(session=session, knowledge_base_id=kb.id)
     if not docs:
         st.caption("No documents yet.")
         return
@@ -139,7 +139,7 @@ def documents_panel(*, store: KnowledgeStore, kb: KnowledgeBaseInfo, busy: bool)
             _start_retry(store=store, kb=kb, document_ids=[doc.id])
         if right.button("Delete", type="secondary", disabled=busy):
             with session_scope(get_engine()) as session:
-                knowledge.delete_document(session=session, store=store, document_id=doc.id)
+                bases.delete_document(session=session, store=store, document_id=doc.id)
             state.flash(f'"{doc.name}" deleted.')
             st.rerun()
         if pending and st.button(
@@ -158,7 +158,7 @@ def _start_retry(
     *, store: KnowledgeStore, kb: KnowledgeBaseInfo, document_ids: list[int] | None
 ) -> None:
     """Start indexing documents again in the background. Raises StudioError."""
-    job = knowledge_jobs.start_retry(
+    job = jobs.start_retry(
         engine=get_engine(), store=store, knowledge_base_id=kb.id, document_ids=document_ids
     )
     indexing_view.remember(job)
@@ -188,7 +188,7 @@ def retrieval_panel(
     )
     try:
         with session_scope(get_engine()) as session:
-            passages = knowledge.retrieve(
+            passages = bases.retrieve(
                 session=session,
                 store=store,
                 assistant_id=assistant_id,
@@ -230,7 +230,7 @@ def preview_panel(*, kb: KnowledgeBaseInfo) -> None:
         st.caption("Choose a file to see how it would be split.")
         return
     try:
-        chunks = knowledge.preview_chunks(
+        chunks = bases.preview_chunks(
             name=file.name, data=file.getvalue(), chunk_size=size, chunk_overlap=overlap
         )
     except StudioError as error:
@@ -272,7 +272,7 @@ def reindex_panel(*, store: KnowledgeStore, kb: KnowledgeBaseInfo, busy: bool) -
         st.warning("Tick the confirmation box to re-index.")
         return
     try:
-        job = knowledge_jobs.start_reindex(
+        job = jobs.start_reindex(
             engine=get_engine(),
             store=store,
             knowledge_base_id=kb.id,

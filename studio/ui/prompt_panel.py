@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from studio.assistants import AssistantDetail
-from studio.checks import check_config
-from studio.prompting import compile_prompt, token_count_method, tokens_are_exact
-from studio.schemas import AssistantConfig
+from studio.design.assistants import AssistantDetail
+from studio.design.checks import check_config
+from studio.design.prompting import compile_prompt, token_count_method, tokens_are_exact
+from studio.design.schemas import AssistantConfig
 
 SEVERITY_ICONS = {"error": "🛑", "warning": "⚠️", "info": "💡"}
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from studio import assistants
-from studio.assistants import AssistantSummary
-from studio.db import session_scope
+from studio.core.db import session_scope
+from studio.design import assistants
+from studio.design.assistants import AssistantSummary
 from studio.ui import state
 from studio.ui.resources import get_engine
 

@@ -9,9 +9,9 @@ from typing import Any
 import streamlit as st
 from pydantic import ValidationError
 
-from studio.errors import FieldProblem, InvalidInput
-from studio.schemas import ToolSpec
-from studio.tools import (
+from studio.core.errors import FieldProblem, InvalidInput
+from studio.design.schemas import ToolSpec
+from studio.design.tools import (
     SIMPLE_TYPES,
     check_arguments,
     kept_keywords,

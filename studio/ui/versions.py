@@ -10,13 +10,13 @@ import pandas as pd
 import streamlit as st
 from sqlmodel import Session
 
-from studio import assistants, exports, versions
-from studio.assistants import AssistantDetail, VersionSummary
-from studio.checks import check_config
-from studio.db import session_scope
-from studio.diffs import ConfigDiff
-from studio.errors import StudioError
-from studio.prompting import compile_prompt
+from studio.core.db import session_scope
+from studio.core.errors import StudioError
+from studio.design import exports, versions
+from studio.design.assistants import AssistantDetail, VersionSummary
+from studio.design.checks import check_config
+from studio.design.diffs import ConfigDiff
+from studio.design.prompting import compile_prompt
 from studio.ui import state
 from studio.ui.assistant_admin import show_error
 from studio.ui.resources import get_engine
@@ -114,7 +114,7 @@ def save_form(detail: AssistantDetail) -> None:
     if clicked:
         number = (latest or 0) + 1
         write(
-            lambda s: assistants.save_version(session=s, assistant_id=detail.id, note=note),
+            lambda s: versions.save_version(session=s, assistant_id=detail.id, note=note),
             success=f"Saved version {number} of {detail.name}.",
         )
 

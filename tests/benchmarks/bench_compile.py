@@ -17,10 +17,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from studio.checks import check_config
-from studio.prompting import compile_prompt
-from studio.templates import list_templates
-from studio.tokens import token_count_method
+from studio.core.tokens import token_count_method
+from studio.design.checks import check_config
+from studio.design.prompting import compile_prompt
+from studio.design.templates import list_templates
 
 TARGET_MS = 5.0
 

@@ -46,9 +46,15 @@ def build_database(url: str, *, n_assistants: int, n_versions: int) -> int:
     """Bulk-insert assistants and versions; return the id of one assistant to open."""
     from sqlalchemy import insert
 
-    from studio.db import create_schema, make_engine
-    from studio.models import Assistant, AssistantStatus, AssistantVersion, StudioMarker, utcnow
-    from studio.templates import list_templates
+    from studio.core.db import create_schema, make_engine
+    from studio.core.models import (
+        Assistant,
+        AssistantStatus,
+        AssistantVersion,
+        StudioMarker,
+        utcnow,
+    )
+    from studio.design.templates import list_templates
 
     engine = make_engine(url)
     create_schema(engine)
@@ -130,9 +136,9 @@ def main(workdir: Path) -> int:
 
     from streamlit.testing.v1 import AppTest
 
-    from studio import assistants, versions
-    from studio.config import get_settings
-    from studio.db import make_engine, session_scope
+    from studio.core.config import get_settings
+    from studio.core.db import make_engine, session_scope
+    from studio.design import assistants, versions
 
     url = get_settings().resolved_database_url
     started = time.perf_counter()

@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from studio.embeddings import DEFAULT_EMBEDDING, _cpu_count  # noqa: E402
+from studio.knowledge.embeddings import DEFAULT_EMBEDDING, _cpu_count  # noqa: E402
 
 MODEL_CACHE = ROOT / "data" / "models"  # where the studio keeps the derived 8-bit model
 TARGET_SECONDS = 60.0
@@ -64,11 +64,11 @@ def peak_rss_mb() -> float:
 
 
 def run_studio(count: int, embedding: str) -> dict[str, float]:
-    from studio.config import Settings
-    from studio.db import create_schema, make_engine, session_scope
-    from studio.knowledge import UploadedFile, add_files, create_knowledge_base, reindex_all
-    from studio.knowledge_store import open_store
-    from studio.models import Assistant
+    from studio.core.config import Settings
+    from studio.core.db import create_schema, make_engine, session_scope
+    from studio.core.models import Assistant
+    from studio.knowledge.bases import UploadedFile, add_files, create_knowledge_base, reindex_all
+    from studio.knowledge.store import open_store
 
     docs = make_documents(count)
     tmp = Path(tempfile.mkdtemp(prefix="bench_ingest_"))
@@ -114,9 +114,9 @@ def run_baseline(count: int, embedding: str) -> dict[str, float]:
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
-    from studio.config import Settings
-    from studio.embeddings import get_embedder
-    from studio.knowledge_parsing import chunk_document, parse_document
+    from studio.core.config import Settings
+    from studio.knowledge.embeddings import get_embedder
+    from studio.knowledge.parsing import chunk_document, parse_document
 
     embedder = get_embedder(embedding, settings=Settings(model_cache_dir=MODEL_CACHE))
     embedder.embed(["warm up"])

@@ -1,4 +1,4 @@
-"""Query latency of `studio.knowledge.retrieve` at 100,000 chunks, vector-only and hybrid.
+"""Query latency of `studio.knowledge.bases.retrieve` at 100,000 chunks, vector-only and hybrid.
 
 Run: python tests/benchmarks/bench_query.py [--chunks 100000] [--queries 200]
 Target: p95 <= 50 ms per query (hybrid included), query embedding included.
@@ -22,13 +22,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from studio.config import Settings  # noqa: E402
-from studio.db import create_schema, make_engine, session_scope  # noqa: E402
-from studio.embeddings import DEFAULT_EMBEDDING  # noqa: E402
-from studio.knowledge import create_knowledge_base, retrieve  # noqa: E402
-from studio.knowledge_store import open_store  # noqa: E402
-from studio.models import Assistant, KnowledgeBase  # noqa: E402
-from studio.schemas import RetrievalSettings  # noqa: E402
+from studio.core.config import Settings  # noqa: E402
+from studio.core.db import create_schema, make_engine, session_scope  # noqa: E402
+from studio.core.models import Assistant, KnowledgeBase  # noqa: E402
+from studio.design.schemas import RetrievalSettings  # noqa: E402
+from studio.knowledge.bases import create_knowledge_base, retrieve  # noqa: E402
+from studio.knowledge.embeddings import DEFAULT_EMBEDDING  # noqa: E402
+from studio.knowledge.store import open_store  # noqa: E402
 from tests.benchmarks.bench_ingest import WORDS  # noqa: E402
 
 TARGET_P95_MS = 50.0

@@ -19,15 +19,15 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from studio.config import Settings  # noqa: E402
-from studio.db import create_schema, make_engine, session_scope  # noqa: E402
-from studio.embeddings import DEFAULT_EMBEDDING, OPTIONS  # noqa: E402
-from studio.errors import KnowledgeError  # noqa: E402
-from studio.knowledge import add_files, create_knowledge_base  # noqa: E402
-from studio.knowledge_admin import sample_files  # noqa: E402
-from studio.knowledge_store import open_store, search  # noqa: E402
-from studio.models import Assistant  # noqa: E402
-from studio.schemas import RetrievalSettings  # noqa: E402
+from studio.core.config import Settings  # noqa: E402
+from studio.core.db import create_schema, make_engine, session_scope  # noqa: E402
+from studio.core.errors import KnowledgeError  # noqa: E402
+from studio.core.models import Assistant  # noqa: E402
+from studio.design.schemas import RetrievalSettings  # noqa: E402
+from studio.knowledge.admin import sample_files  # noqa: E402
+from studio.knowledge.bases import add_files, create_knowledge_base  # noqa: E402
+from studio.knowledge.embeddings import DEFAULT_EMBEDDING, OPTIONS  # noqa: E402
+from studio.knowledge.store import open_store, search  # noqa: E402
 
 QUESTIONS = Path(__file__).with_name("retrieval_questions.yaml")
 WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.5, 1.0)  # 0 = vector only, 1 = keyword (BM25) only
@@ -81,7 +81,7 @@ def main() -> int:
                     knowledge_base_id=kb.id,
                     files=sample_files(template),
                 )
-                from studio.models import KnowledgeBase
+                from studio.core.models import KnowledgeBase
 
                 row = session.get(KnowledgeBase, kb.id)
                 assert row is not None

@@ -1,9 +1,9 @@
 """Studio overhead per chat turn, against a raw `openai` call to the same local fake server.
 
 Run: python tests/benchmarks/bench_turn_overhead.py [--turns 100] [--chunks 10000]
-Overhead = a whole `studio.chat.run_turn` (input checks, tagging, retrieval over a knowledge base
-of ~10,000 chunks embedded with the offline default, prompt building, tool-loop bookkeeping,
-lint, logging to SQLite) minus the time spent waiting for the model's stream.
+Overhead = a whole `studio.chat.turn.run_turn` (input checks, tagging, retrieval over a
+knowledge base of ~10,000 chunks embedded with the offline default, prompt building,
+tool-loop bookkeeping, lint, logging to SQLite) minus the time spent waiting for the model's stream.
 Targets: overhead p50 <= 25 ms, p95 <= 60 ms. Exits 1 when a target is missed.
 The baseline is the same streamed request made with the bare `openai` client.
 """
@@ -42,33 +42,33 @@ def percentile(values: list[float], q: float) -> float:
 def build(data_dir: Path, chunks: int) -> tuple[object, object, int, int]:
     """The demo shop with a knowledge base of at least `chunks` chunks (reused if already built)."""
     os.environ["STUDIO_DATA_DIR"] = str(data_dir)
-    from studio import assistants, knowledge
-    from studio.config import get_settings
-    from studio.db import session_scope
+    from studio.core.config import get_settings
+    from studio.core.db import session_scope
+    from studio.design import assistants
+    from studio.knowledge import bases
     from studio.startup import prepare_database
 
     get_settings.cache_clear()
     settings = get_settings()
     engine = prepare_database(settings.resolved_database_url, seed_demo=True)
-    store = knowledge.open_store(settings)
+    store = bases.open_store(settings)
     with session_scope(engine) as session:
         shop = next(a for a in assistants.list_assistants(session=session)
                     if a.template == "ecommerce_support")  # fmt: skip
-        kb = knowledge.get_knowledge_base(session=session, assistant_id=shop.id)
+        kb = bases.get_knowledge_base(session=session, assistant_id=shop.id)
         if kb is None:
-            kb = knowledge.create_knowledge_base(session=session, store=store, assistant_id=shop.id)
+            kb = bases.create_knowledge_base(session=session, store=store, assistant_id=shop.id)
             samples = sorted((ROOT / "data/samples/knowledge/ecommerce_support").iterdir())
-            files = [knowledge.UploadedFile(name=p.name, data=p.read_bytes()) for p in samples]
-            knowledge.add_files(session=session, store=store, knowledge_base_id=kb.id, files=files)
+            files = [bases.UploadedFile(name=p.name, data=p.read_bytes()) for p in samples]
+            bases.add_files(session=session, store=store, knowledge_base_id=kb.id, files=files)
         total = sum(
-            d.chunk_count
-            for d in knowledge.list_documents(session=session, knowledge_base_id=kb.id)
+            d.chunk_count for d in bases.list_documents(session=session, knowledge_base_id=kb.id)
         )
-        batch = len(knowledge.list_documents(session=session, knowledge_base_id=kb.id)) // 100
+        batch = len(bases.list_documents(session=session, knowledge_base_id=kb.id)) // 100
         while total < chunks:
             docs = make_documents(100, seed=batch)
-            files = [knowledge.UploadedFile(name=f"b{batch}-{n}", data=d) for n, d in docs]
-            outcomes = knowledge.add_files(session=session, store=store,
+            files = [bases.UploadedFile(name=f"b{batch}-{n}", data=d) for n, d in docs]
+            outcomes = bases.add_files(session=session, store=store,
                                            knowledge_base_id=kb.id, files=files)  # fmt: skip
             total += sum(o.chunk_count or 0 for o in outcomes)
             batch += 1
@@ -90,9 +90,9 @@ def main() -> int:
 
     import openai
 
-    from studio import chat
-    from studio.db import session_scope
-    from studio.llm import OpenAICompatibleBackend
+    from studio.chat import turn
+    from studio.chat.providers import OpenAICompatibleBackend
+    from studio.core.db import session_scope
 
     with tempfile.TemporaryDirectory() as tmp, FakeOpenAI() as server:
         started = time.perf_counter()
@@ -100,7 +100,7 @@ def main() -> int:
         engine, store, assistant_id, total = build(data_dir, args.chunks)
         print(f"knowledge base: {total:,} chunks in {time.perf_counter() - started:.0f} s")
         with session_scope(engine) as session:  # type: ignore[arg-type]
-            target = chat.draft_target(session=session, assistant_id=assistant_id)
+            target = turn.draft_target(session=session, assistant_id=assistant_id)
         backend = OpenAICompatibleBackend(base_url=server.base_url)
         raw = openai.OpenAI(base_url=server.base_url, api_key="x", max_retries=0)
 
@@ -110,7 +110,7 @@ def main() -> int:
         session_id = None
         for i in range(args.turns + 5):
             question = QUESTIONS[i % len(QUESTIONS)]
-            result = chat.run_turn(engine=engine, backend=backend, target=target,  # type: ignore[arg-type]
+            result = turn.run_turn(engine=engine, backend=backend, target=target,  # type: ignore[arg-type]
                                    message=question, store=store, model="fake-model",  # type: ignore[arg-type]
                                    session_id=session_id)  # fmt: skip
             session_id = result.session_id

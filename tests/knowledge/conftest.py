@@ -13,9 +13,9 @@ import httpx
 import pytest
 from sqlmodel import Session
 
-from studio.config import get_settings
-from studio.knowledge import KnowledgeStore, create_knowledge_base, open_store
-from studio.models import Assistant
+from studio.core.config import get_settings
+from studio.core.models import Assistant
+from studio.knowledge.bases import KnowledgeStore, create_knowledge_base, open_store
 
 
 def _free_port() -> int:

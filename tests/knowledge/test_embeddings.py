@@ -10,16 +10,10 @@ import numpy as np
 import pytest
 from sqlmodel import Session
 
-from studio.config import Settings
-from studio.embedding_quantize import quantized_model, quantized_path
-from studio.embeddings import (
-    DEFAULT_EMBEDDING,
-    MAX_TOKENS,
-    _shipped_minilm_files,
-    get_embedder,
-)
-from studio.errors import KnowledgeError
-from studio.knowledge import (
+from studio.core.config import Settings
+from studio.core.errors import KnowledgeError
+from studio.design.schemas import RetrievalSettings
+from studio.knowledge.bases import (
     KnowledgeStore,
     UploadedFile,
     add_files,
@@ -28,7 +22,13 @@ from studio.knowledge import (
     reindex_all,
     retrieve,
 )
-from studio.schemas import RetrievalSettings
+from studio.knowledge.embeddings import (
+    DEFAULT_EMBEDDING,
+    MAX_TOKENS,
+    _shipped_minilm_files,
+    get_embedder,
+)
+from studio.knowledge.quantize import quantized_model, quantized_path
 from tests.fake_openai_server import FakeOpenAI, closed_port
 from tests.knowledge.conftest import make_assistant
 from tests.knowledge.files import MARKDOWN

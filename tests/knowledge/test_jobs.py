@@ -7,19 +7,19 @@ import time
 import pytest
 from sqlalchemy.engine import Engine
 
-from studio import knowledge_jobs
-from studio.db import session_scope
-from studio.errors import Conflict, KnowledgeError, NotFound
-from studio.knowledge import (
+from studio.core.db import session_scope
+from studio.core.errors import Conflict, KnowledgeError, NotFound
+from studio.core.models import DocumentStatus
+from studio.knowledge import jobs
+from studio.knowledge.bases import (
     KnowledgeStore,
     UploadedFile,
     create_knowledge_base,
     get_knowledge_base,
     list_documents,
 )
-from studio.knowledge_ingest import uploads_dir
-from studio.knowledge_jobs import IndexingJob
-from studio.models import DocumentStatus
+from studio.knowledge.ingest import uploads_dir
+from studio.knowledge.jobs import IndexingJob
 from tests.fake_openai_server import FakeOpenAI
 from tests.knowledge.conftest import make_assistant
 from tests.knowledge.files import MARKDOWN
@@ -43,7 +43,7 @@ def new_kb(engine: Engine, store: KnowledgeStore, name: str = "Helper") -> int:
 def finished(engine: Engine, kb_id: int) -> IndexingJob:
     deadline = time.monotonic() + 120
     while True:
-        job = knowledge_jobs.latest_job(engine, kb_id)
+        job = jobs.latest_job(engine, kb_id)
         assert job is not None
         if job.finished:
             return job
@@ -56,14 +56,14 @@ def test_an_upload_runs_in_the_background_and_reports_each_file(
 ) -> None:
     kb_id = new_kb(engine, embedded_store)
     files = [UploadedFile("returns.md", MARKDOWN), UploadedFile("empty.txt", b"")]
-    started = knowledge_jobs.start_upload(
+    started = jobs.start_upload(
         engine=engine, store=embedded_store, knowledge_base_id=kb_id, files=files
     )
     assert (started.kind, started.total, started.finished) == ("upload", 2, False)
     job = finished(engine, kb_id)
     assert job.id == started.id and job.error is None and job.fraction == 1.0
     assert [o.outcome for o in job.outcomes] == ["added", "failed"]
-    assert knowledge_jobs.running_job(engine, kb_id) is None
+    assert jobs.running_job(engine, kb_id) is None
     with session_scope(engine) as session:
         (doc,) = list_documents(session=session, knowledge_base_id=kb_id)
         assert doc.status == DocumentStatus.READY and doc.chunk_count > 0
@@ -74,17 +74,15 @@ def test_one_job_at_a_time_per_knowledge_base(
 ) -> None:
     kb_id, other_kb = new_kb(engine, embedded_store), new_kb(engine, embedded_store, "Other")
     files = [article(i) for i in range(60)]
-    knowledge_jobs.start_upload(
-        engine=engine, store=embedded_store, knowledge_base_id=kb_id, files=files
-    )
+    jobs.start_upload(engine=engine, store=embedded_store, knowledge_base_id=kb_id, files=files)
     with pytest.raises(Conflict, match="still being indexed"):
-        knowledge_jobs.start_upload(
+        jobs.start_upload(
             engine=engine, store=embedded_store, knowledge_base_id=kb_id, files=files[:1]
         )
     with pytest.raises(Conflict):
-        knowledge_jobs.start_reindex(engine=engine, store=embedded_store, knowledge_base_id=kb_id)
+        jobs.start_reindex(engine=engine, store=embedded_store, knowledge_base_id=kb_id)
     # Another knowledge base is not held up.
-    knowledge_jobs.start_upload(
+    jobs.start_upload(
         engine=engine, store=embedded_store, knowledge_base_id=other_kb, files=files[:1]
     )
     assert finished(engine, other_kb).error is None
@@ -96,10 +94,8 @@ def test_stopping_an_upload_keeps_what_was_indexed_and_skips_the_rest(
 ) -> None:
     kb_id = new_kb(engine, embedded_store)
     files = [article(i) for i in range(150)]
-    knowledge_jobs.start_upload(
-        engine=engine, store=embedded_store, knowledge_base_id=kb_id, files=files
-    )
-    knowledge_jobs.request_stop(engine, kb_id)
+    jobs.start_upload(engine=engine, store=embedded_store, knowledge_base_id=kb_id, files=files)
+    jobs.request_stop(engine, kb_id)
     job = finished(engine, kb_id)
     assert job.stop_requested and job.error and "stopped" in job.error
     skipped = [o.name for o in job.outcomes if o.outcome == "skipped"]
@@ -117,17 +113,15 @@ def test_stopping_a_reindex_keeps_the_previous_index(
     engine: Engine, embedded_store: KnowledgeStore
 ) -> None:
     kb_id = new_kb(engine, embedded_store)
-    knowledge_jobs.start_upload(
+    jobs.start_upload(
         engine=engine,
         store=embedded_store,
         knowledge_base_id=kb_id,
         files=[article(i) for i in range(40)],
     )
     finished(engine, kb_id)
-    knowledge_jobs.start_reindex(
-        engine=engine, store=embedded_store, knowledge_base_id=kb_id, chunk_size=300
-    )
-    knowledge_jobs.request_stop(engine, kb_id)
+    jobs.start_reindex(engine=engine, store=embedded_store, knowledge_base_id=kb_id, chunk_size=300)
+    jobs.request_stop(engine, kb_id)
     job = finished(engine, kb_id)
     assert job.error and "previous index is unchanged" in job.error
     with session_scope(engine) as session:
@@ -140,18 +134,18 @@ def test_a_reindex_that_cannot_run_is_refused_before_it_starts(
 ) -> None:
     kb_id = new_kb(engine, embedded_store)
     with pytest.raises(KnowledgeError, match="No embedding endpoint"):
-        knowledge_jobs.start_reindex(
+        jobs.start_reindex(
             engine=engine, store=embedded_store, knowledge_base_id=kb_id, embedding="openai"
         )
     with pytest.raises(KnowledgeError, match="Chunk size"):
-        knowledge_jobs.start_reindex(
+        jobs.start_reindex(
             engine=engine, store=embedded_store, knowledge_base_id=kb_id, chunk_size=50
         )
     with pytest.raises(NotFound):
-        knowledge_jobs.start_upload(
+        jobs.start_upload(
             engine=engine, store=embedded_store, knowledge_base_id=kb_id + 99, files=[]
         )
-    assert knowledge_jobs.latest_job(engine, kb_id) is None
+    assert jobs.latest_job(engine, kb_id) is None
 
 
 def test_retry_indexes_what_failed_once_the_endpoint_is_back(
@@ -170,9 +164,7 @@ def test_retry_indexes_what_failed_once_the_endpoint_is_back(
             ).id
     # The endpoint went away: the upload records every file as failed, with the reason.
     files = [article(i) for i in range(3)]
-    knowledge_jobs.start_upload(
-        engine=engine, store=embedded_store, knowledge_base_id=kb_id, files=files
-    )
+    jobs.start_upload(engine=engine, store=embedded_store, knowledge_base_id=kb_id, files=files)
     failed = finished(engine, kb_id)
     assert [o.outcome for o in failed.outcomes] == ["failed"] * 3
     assert "embedding endpoint failed" in failed.outcomes[0].message
@@ -180,9 +172,7 @@ def test_retry_indexes_what_failed_once_the_endpoint_is_back(
     next(uploads_dir(settings, kb_id).glob("*.bin")).unlink()
     with FakeOpenAI() as server:
         settings.llm_base_url = server.base_url
-        started = knowledge_jobs.start_retry(
-            engine=engine, store=embedded_store, knowledge_base_id=kb_id
-        )
+        started = jobs.start_retry(engine=engine, store=embedded_store, knowledge_base_id=kb_id)
         assert (started.kind, started.total) == ("retry", 3)
         job = finished(engine, kb_id)
     assert sorted(o.outcome for o in job.outcomes) == ["failed", "retried", "retried"]
@@ -194,7 +184,7 @@ def test_retry_indexes_what_failed_once_the_endpoint_is_back(
     )
     assert all(d.chunk_count > 0 for d in docs if d.status == DocumentStatus.READY)
     # Only the document without its original is left, and retrying it again says why.
-    knowledge_jobs.start_retry(engine=engine, store=embedded_store, knowledge_base_id=kb_id)
+    jobs.start_retry(engine=engine, store=embedded_store, knowledge_base_id=kb_id)
     assert [o.outcome for o in finished(engine, kb_id).outcomes] == ["failed"]
 
 
@@ -202,16 +192,16 @@ def test_retry_with_everything_ready_is_refused(
     engine: Engine, embedded_store: KnowledgeStore
 ) -> None:
     kb_id = new_kb(engine, embedded_store)
-    knowledge_jobs.start_upload(
+    jobs.start_upload(
         engine=engine, store=embedded_store, knowledge_base_id=kb_id, files=[article(1)]
     )
     finished(engine, kb_id)
     with pytest.raises(KnowledgeError, match="nothing to retry"):
-        knowledge_jobs.start_retry(engine=engine, store=embedded_store, knowledge_base_id=kb_id)
+        jobs.start_retry(engine=engine, store=embedded_store, knowledge_base_id=kb_id)
 
 
 def _assistant_of(engine: Engine, kb_id: int) -> int:
-    from studio.models import KnowledgeBase
+    from studio.core.models import KnowledgeBase
 
     with session_scope(engine) as session:
         row = session.get(KnowledgeBase, kb_id)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session
 
-from studio import knowledge_ingest
-from studio.embeddings import DEFAULT_EMBEDDING
-from studio.errors import Conflict, KnowledgeError
-from studio.knowledge import (
+from studio.core.errors import Conflict, KnowledgeError
+from studio.core.models import Document, DocumentStatus, KnowledgeBase
+from studio.design.schemas import RetrievalSettings
+from studio.knowledge import ingest
+from studio.knowledge.admin import reconcile
+from studio.knowledge.bases import (
     KnowledgeStore,
     UploadedFile,
     add_files,
@@ -20,9 +22,7 @@ from studio.knowledge import (
     retrieve,
     retry_document,
 )
-from studio.knowledge_admin import reconcile
-from studio.models import Document, DocumentStatus, KnowledgeBase
-from studio.schemas import RetrievalSettings
+from studio.knowledge.embeddings import DEFAULT_EMBEDDING
 from tests.fake_openai_server import FakeOpenAI
 from tests.knowledge.conftest import make_assistant
 from tests.knowledge.files import CSV, HTML, MARKDOWN, docx_bytes, pdf_bytes
@@ -315,11 +315,11 @@ def test_reindex_all_with_new_chunking_swaps_collections(
 def test_reindex_all_embeds_in_waves_and_reports_a_lost_original(
     session: Session, store: KnowledgeStore, kb_id: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(knowledge_ingest, "WAVE_CHUNKS", 2)  # several waves for a small corpus
+    monkeypatch.setattr(ingest, "WAVE_CHUNKS", 2)  # several waves for a small corpus
     add_files(session=session, store=store, knowledge_base_id=kb_id, files=CORPUS)
     lost = session.get(Document, list_documents(session=session, knowledge_base_id=kb_id)[1].id)
     assert lost is not None
-    knowledge_ingest.upload_path(store.settings, lost).unlink()
+    ingest.upload_path(store.settings, lost).unlink()
     outcomes = reindex_all(session=session, store=store, knowledge_base_id=kb_id)
     assert sorted(o.name for o in outcomes) == sorted(f.name for f in CORPUS)
     (failed,) = [o for o in outcomes if o.outcome == "failed"]

@@ -6,19 +6,19 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from studio import lifecycle
-from studio.errors import InvalidInput
-from studio.knowledge import (
+from studio.core.errors import InvalidInput
+from studio.core.models import Assistant, Document, KnowledgeBase, StudioMarker
+from studio.design import lifecycle
+from studio.design.schemas import RetrievalSettings
+from studio.knowledge.admin import reconcile
+from studio.knowledge.bases import (
     KnowledgeStore,
     UploadedFile,
     add_files,
     create_knowledge_base,
     retrieve,
 )
-from studio.knowledge_admin import reconcile
-from studio.knowledge_ingest import uploads_dir
-from studio.models import Assistant, Document, KnowledgeBase, StudioMarker
-from studio.schemas import RetrievalSettings
+from studio.knowledge.ingest import uploads_dir
 from tests.knowledge.conftest import make_assistant
 from tests.knowledge.files import MARKDOWN
 

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from studio.errors import KnowledgeError
-from studio.knowledge_parsing import (
+from studio.core.errors import KnowledgeError
+from studio.knowledge.parsing import (
     ParsedDocument,
     Section,
     chunk_document,

@@ -12,10 +12,11 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from studio import assistants, knowledge_admin
-from studio.knowledge_admin import index_demo_knowledge, sample_files
-from studio.knowledge_store import KnowledgeStore
-from studio.models import Assistant, Document, DocumentStatus, StudioMarker
+from studio.core.models import Assistant, Document, DocumentStatus, StudioMarker
+from studio.design import seeding
+from studio.knowledge import admin
+from studio.knowledge.admin import index_demo_knowledge, sample_files
+from studio.knowledge.store import KnowledgeStore
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,8 +25,8 @@ ROOT = Path(__file__).resolve().parents[2]
 EMBED_WHILE_EXITING = textwrap.dedent(
     """
     import atexit
-    from studio.config import get_settings
-    from studio.embeddings import get_embedder
+    from studio.core.config import get_settings
+    from studio.knowledge.embeddings import get_embedder
 
     embedder = get_embedder("minilm-q8", settings=get_settings())
     embedder.embed(["warm up"])
@@ -69,14 +70,14 @@ def _statuses(session: Session) -> list[DocumentStatus]:
 def test_demo_indexing_stopped_midway_keeps_its_work_and_finishes_next_start(
     session: Session, store: KnowledgeStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assistants.seed_demo_assistants(session=session)
+    seeding.seed_demo_assistants(session=session)
     demos = session.execute(select(Assistant).where(col(Assistant.is_demo).is_(True))).scalars()
     expected = sum(len(sample_files(a.template or "")) for a in demos)
 
     # Stops after the first knowledge base and two files of the second (one check before each
     # knowledge base and one before each file).
-    first = sample_files(knowledge_admin._demos_to_index(session)[0].template or "")
-    monkeypatch.setattr(knowledge_admin, "_stopping", _StopAfter(1 + len(first) + 1 + 2))
+    first = sample_files(admin._demos_to_index(session)[0].template or "")
+    monkeypatch.setattr(admin, "_stopping", _StopAfter(1 + len(first) + 1 + 2))
     index_demo_knowledge(session=session, store=store)
     stopped = _statuses(session)
     assert DocumentStatus.FAILED not in stopped
@@ -84,6 +85,6 @@ def test_demo_indexing_stopped_midway_keeps_its_work_and_finishes_next_start(
     done = session.execute(select(StudioMarker)).scalars().all()
     assert len([m for m in done if m.key.startswith("demo_knowledge:")]) == 1
 
-    monkeypatch.setattr(knowledge_admin, "_stopping", _StopAfter(1000))
+    monkeypatch.setattr(admin, "_stopping", _StopAfter(1000))
     index_demo_knowledge(session=session, store=store)
     assert _statuses(session) == [DocumentStatus.READY] * expected  # each file once

@@ -1,0 +1,483 @@
+"""Chat backends behind one small interface; SDK errors are mapped to `ProviderError`s once, here.
+
+Two backends: the offline simulator (`studio.chat.simulator`, the default, no network) and any
+OpenAI-compatible endpoint through the `openai` client. A backend runs ONE model round and yields
+`StreamEvent`s; the tool loop lives in `studio.chat.turn` so both backends share it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+import httpx2
+import openai
+from pydantic import BaseModel, ValidationError
+
+from studio.core.config import get_settings
+from studio.core.errors import ProviderError
+
+if TYPE_CHECKING:
+    from studio.design.schemas import AssistantConfig
+    from studio.knowledge.bases import Passage
+
+SIMULATOR_LABEL = "Offline simulator — not a language model"
+SIMULATOR_NAME = "simulator"
+OPENAI_NAME = "openai-compatible"
+
+CONNECT_TIMEOUT_S = 5.0
+IDLE_TIMEOUT_S = 15.0  # the stream watchdog: no byte for this long means the stream stalled
+TURN_DEADLINE_S = 60.0  # a whole turn (every round and retry) never takes longer
+MAX_BACKOFF_S = 8.0
+
+
+# --------------------------------------------------------------------------- errors
+
+
+class ProviderUnreachable(ProviderError):
+    """Nothing answers at the base URL."""
+
+
+class ProviderTimeout(ProviderError):
+    """No answer (or no end of answer) within the turn's deadline."""
+
+
+class StreamStalled(ProviderError):
+    """The reply started, then stopped arriving (the idle watchdog fired)."""
+
+
+class StreamInterrupted(ProviderError):
+    """The connection closed before the reply was complete."""
+
+
+class AuthenticationFailed(ProviderError):
+    """The API key is missing, wrong or not allowed to use this model."""
+
+
+class ModelNotFound(ProviderError):
+    """The endpoint does not know the model name."""
+
+
+class RateLimited(ProviderError):
+    """The provider asked us to slow down (HTTP 429)."""
+
+    def __init__(self, message: str, *, retry_after_s: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class ProviderUnavailable(ProviderError):
+    """The provider kept failing with a server error (5xx)."""
+
+
+class MalformedResponse(ProviderError):
+    """The provider sent something that is not valid OpenAI-compatible JSON."""
+
+
+class ContextTooLong(ProviderError):
+    """The prompt plus history does not fit in the model's context window."""
+
+
+class ProviderRejected(ProviderError):
+    """The provider refused the request for another reason (HTTP 400/422…)."""
+
+
+# --------------------------------------------------------------------------- shapes
+
+
+class ToolCallRequest(BaseModel):
+    """A tool call as the model asked for it; `arguments` is the raw JSON text it sent."""
+
+    id: str
+    name: str
+    arguments: str
+
+
+class Usage(BaseModel):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+@dataclass(frozen=True)
+class StreamEvent:
+    """One thing a model round produced: a text delta, the tool calls, the usage, or the end."""
+
+    kind: Literal["text", "tool_calls", "usage", "done"]
+    text: str = ""
+    tool_calls: tuple[ToolCallRequest, ...] = ()
+    usage: Usage | None = None
+    finish_reason: str | None = None
+
+
+@dataclass
+class ChatRequest:
+    """One model round. `config`/`passages` let the simulator work without parsing the prompt."""
+
+    messages: list[dict[str, Any]]
+    model: str
+    tools: list[dict[str, Any]] = field(default_factory=list)
+    temperature: float = 0.3
+    max_tokens: int = 600
+    deadline: float = field(default_factory=lambda: time.monotonic() + TURN_DEADLINE_S)
+    config: AssistantConfig | None = None
+    passages: list[Passage] = field(default_factory=list)
+
+
+class ChatBackend(Protocol):
+    """What `studio.chat.turn` needs from a backend."""
+
+    name: str  # stored with each turn: "simulator" or "openai-compatible"
+    label: str  # shown to people
+
+    def stream_chat(self, request: ChatRequest) -> Iterator[StreamEvent]:
+        """Run one model round, yielding text deltas, then tool calls/usage, then "done"."""
+        ...
+
+    def list_models(self) -> list[str]:
+        """Model names the backend offers. Raises ProviderError if it cannot be reached."""
+        ...
+
+
+# --------------------------------------------------------------------------- providers
+
+
+@dataclass(frozen=True)
+class ProviderPreset:
+    key: str
+    label: str
+    base_url: str | None  # None: the simulator; "" : the user types a URL
+    needs_key: bool
+
+
+PRESETS: tuple[ProviderPreset, ...] = (
+    ProviderPreset("simulator", SIMULATOR_LABEL, None, False),
+    ProviderPreset("openai", "OpenAI", "https://api.openai.com/v1", True),
+    ProviderPreset("ollama", "Ollama (this computer)", "http://localhost:11434/v1", False),
+    ProviderPreset("vllm", "vLLM (this computer)", "http://localhost:8000/v1", False),
+    ProviderPreset("lmstudio", "LM Studio (this computer)", "http://localhost:1234/v1", False),
+    ProviderPreset(
+        "llamacpp", "llama.cpp server (this computer)", "http://localhost:8080/v1", False
+    ),
+    ProviderPreset("custom", "Custom OpenAI-compatible URL", "", False),
+)
+PRESETS_BY_KEY = {p.key: p for p in PRESETS}
+
+KEY_NAMES = ("STUDIO_LLM_API_KEY", "OPENAI_API_KEY")
+
+
+def _secrets_files() -> list[Path]:
+    return [Path.cwd() / ".streamlit" / "secrets.toml", Path.home() / ".streamlit" / "secrets.toml"]
+
+
+def resolve_api_key() -> str | None:
+    """The API key from the environment or `.streamlit/secrets.toml`; None when none is set."""
+    configured = get_settings().llm_api_key  # STUDIO_LLM_API_KEY, also from a .env file
+    if configured is not None and configured.get_secret_value().strip():
+        return configured.get_secret_value().strip()
+    for name in KEY_NAMES:
+        value = os.environ.get(name, "").strip()
+        if value:
+            return value
+    for path in _secrets_files():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError):
+            continue  # a missing or broken secrets file simply means "no key there"
+        for name in KEY_NAMES:
+            stored = data.get(name)
+            if isinstance(stored, str) and stored.strip():
+                return stored.strip()
+    return None
+
+
+def api_key_status() -> str:
+    """Where the key comes from, without revealing it (for the UI)."""
+    if any(os.environ.get(n, "").strip() for n in KEY_NAMES):
+        return "set in the environment"
+    if resolve_api_key():
+        return "set in .streamlit/secrets.toml"
+    return "not set"
+
+
+# --------------------------------------------------------------------------- OpenAI-compatible
+
+
+def _retry_after(headers: Any) -> float | None:
+    for name, divisor in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
+        raw = headers.get(name) if headers is not None else None
+        if raw is None:
+            continue
+        try:
+            return max(0.0, float(raw) / divisor)
+        except ValueError:
+            continue
+    return None
+
+
+def _error_detail(exc: openai.APIStatusError) -> tuple[str, str]:
+    body = exc.body if isinstance(exc.body, dict) else {}
+    raw = body.get("error", body)
+    inner: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    code = str(inner.get("code") or exc.code or "")
+    message = str(inner.get("message") or exc.message or "")
+    return code, message
+
+
+def map_status_error(exc: openai.APIStatusError, *, model: str, base_url: str) -> ProviderError:
+    """Translate an HTTP error from the provider into a message the user can act on."""
+    code, detail = _error_detail(exc)
+    status = exc.status_code
+    if status in (401, 403):
+        return AuthenticationFailed(
+            f"The provider at {base_url} refused the API key (HTTP {status}). Set a valid key in "
+            "STUDIO_LLM_API_KEY or OPENAI_API_KEY (or .streamlit/secrets.toml) and restart."
+        )
+    if status == 404:
+        return ModelNotFound(
+            f'The provider at {base_url} does not know the model "{model}". Pick one from the '
+            "model list on the Preview page, or check the model name under Prompt & versions."
+        )
+    if status == 429:
+        wait = _retry_after(exc.response.headers)
+        hint = f" It asked to wait {wait:.0f} s." if wait is not None else ""
+        return RateLimited(
+            f"The provider is rate-limiting requests (HTTP 429).{hint} Wait a moment and retry, "
+            "or check your plan's limits.",
+            retry_after_s=wait,
+        )
+    if (
+        "context_length" in code
+        or "context length" in detail.lower()
+        or "too long" in detail.lower()
+    ):
+        return ContextTooLong(
+            f'The conversation no longer fits in the context window of "{model}". Start a new '
+            "conversation, lower the number of retrieved passages, or use a larger model."
+        )
+    if status >= 500:
+        return ProviderUnavailable(
+            f"The provider at {base_url} kept failing (HTTP {status}) after retries. Try again "
+            "later, or switch to the offline simulator."
+        )
+    short = (detail or "no details")[:300]
+    return ProviderRejected(f"The provider rejected the request (HTTP {status}): {short}")
+
+
+def _retryable(error: ProviderError) -> bool:
+    return isinstance(error, RateLimited | ProviderUnavailable | ProviderUnreachable)
+
+
+class OpenAICompatibleBackend:
+    """Any OpenAI-compatible endpoint, streamed, with our own retries, deadline and watchdog.
+
+    The SDK's own retries are off: they can sleep up to two minutes on a Retry-After and never
+    retry once a stream started, so we decide here, against the turn's deadline.
+    """
+
+    name = OPENAI_NAME
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        api_key: str | None = None,
+        max_retries: int = 2,
+        idle_timeout_s: float = IDLE_TIMEOUT_S,
+        request_timeout_s: float = 30.0,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.label = f"OpenAI-compatible · {self.base_url}"
+        self.max_retries = max_retries
+        self.idle_timeout_s = idle_timeout_s
+        self.request_timeout_s = request_timeout_s
+        # Local servers need no key, but the SDK insists on one.
+        self._client = openai.OpenAI(
+            base_url=self.base_url,
+            api_key=api_key or "not-needed",
+            max_retries=0,
+            timeout=httpx2.Timeout(request_timeout_s, connect=CONNECT_TIMEOUT_S),
+        )
+
+    def _timeout(self, deadline: float) -> httpx2.Timeout:
+        remaining = max(0.05, deadline - time.monotonic())
+        read = min(self.idle_timeout_s, self.request_timeout_s, remaining)
+        return httpx2.Timeout(read, connect=min(CONNECT_TIMEOUT_S, remaining))
+
+    def list_models(self) -> list[str]:
+        """Model ids served at the endpoint. Raises ProviderError if it cannot be reached."""
+        deadline = time.monotonic() + min(10.0, self.request_timeout_s)
+        try:
+            page = self._client.models.list(timeout=self._timeout(deadline))
+            return sorted(m.id for m in page.data)
+        except openai.APIStatusError as exc:
+            raise map_status_error(exc, model="", base_url=self.base_url) from exc
+        except openai.APIConnectionError as exc:
+            raise self._unreachable() from exc
+        except (ValidationError, ValueError) as exc:
+            raise MalformedResponse(
+                f"{self.base_url} answered the model list with something unexpected."
+            ) from exc
+
+    def _unreachable(self) -> ProviderUnreachable:
+        return ProviderUnreachable(
+            f"Nothing answers at {self.base_url}. Check the URL and that the server is running "
+            "(e.g. `ollama serve`), or switch to the offline simulator."
+        )
+
+    def stream_chat(self, request: ChatRequest) -> Iterator[StreamEvent]:
+        """One streamed round with bounded retries before the first byte of the reply.
+
+        Raises ProviderError subclasses (see module) — never an SDK exception.
+        """
+        attempt = 0
+        while True:
+            started = False
+            try:
+                for event in self._one_attempt(request):
+                    if event.kind == "text":
+                        started = True
+                    yield event
+                return
+            except ProviderError as error:
+                attempt += 1
+                wait = self._wait_before_retry(error, attempt, request.deadline)
+                if started or wait is None:
+                    raise
+                time.sleep(wait)
+
+    def _wait_before_retry(
+        self, error: ProviderError, attempt: int, deadline: float
+    ) -> float | None:
+        if not _retryable(error) or attempt > self.max_retries:
+            return None
+        wait = min(MAX_BACKOFF_S, 0.25 * 2 ** (attempt - 1))
+        if isinstance(error, RateLimited) and error.retry_after_s is not None:
+            wait = error.retry_after_s
+        if time.monotonic() + wait >= deadline - 0.5:
+            return None  # waiting would blow the turn's deadline: report now instead
+        return wait
+
+    def _one_attempt(self, request: ChatRequest) -> Iterator[StreamEvent]:
+        kwargs: dict[str, Any] = {
+            "model": request.model,
+            "messages": request.messages,
+            "temperature": request.temperature,
+            "max_tokens": request.max_tokens,
+            "stream": True,
+            "stream_options": {"include_usage": True},
+            "timeout": self._timeout(request.deadline),
+        }
+        if request.tools:
+            kwargs["tools"] = request.tools
+        started = False
+        try:
+            stream = self._client.chat.completions.create(**kwargs)
+            calls: dict[int, dict[str, str]] = {}
+            finish: str | None = None
+            usage: Usage | None = None
+            with stream:
+                for chunk in stream:
+                    if time.monotonic() > request.deadline:
+                        raise ProviderTimeout(
+                            "The model did not finish within the turn's time limit; the text "
+                            "so far is kept. Retry, or ask for a shorter answer."
+                        )
+                    if chunk.usage is not None:
+                        usage = Usage(
+                            prompt_tokens=chunk.usage.prompt_tokens or 0,
+                            completion_tokens=chunk.usage.completion_tokens or 0,
+                        )
+                    for choice in chunk.choices:
+                        delta = choice.delta
+                        if delta is not None and delta.content:
+                            started = True
+                            yield StreamEvent(kind="text", text=delta.content)
+                        for tc in (delta.tool_calls if delta is not None else None) or []:
+                            slot = calls.setdefault(tc.index, {"id": "", "name": "", "args": ""})
+                            slot["id"] = tc.id or slot["id"]
+                            if tc.function is not None:
+                                slot["name"] += tc.function.name or ""
+                                slot["args"] += tc.function.arguments or ""
+                        finish = choice.finish_reason or finish
+            if finish is None:
+                raise StreamInterrupted(
+                    "The connection closed before the reply was complete; the text so far is "
+                    "kept. Retry the message."
+                )
+            if calls:
+                yield StreamEvent(
+                    kind="tool_calls",
+                    tool_calls=tuple(
+                        ToolCallRequest(
+                            id=c["id"] or f"call_{i}", name=c["name"], arguments=c["args"]
+                        )
+                        for i, c in sorted(calls.items())
+                    ),
+                )
+            if usage is not None:
+                yield StreamEvent(kind="usage", usage=usage)
+            yield StreamEvent(kind="done", finish_reason=finish)
+        except openai.APIStatusError as exc:
+            raise map_status_error(exc, model=request.model, base_url=self.base_url) from exc
+        except openai.APITimeoutError as exc:
+            if started:
+                raise StreamStalled(
+                    f"The reply stopped arriving (nothing for {self.idle_timeout_s:.0f} s); the "
+                    "text so far is kept. Retry the message."
+                ) from exc
+            raise ProviderTimeout(
+                f"{self.base_url} gave no answer in time. The server may be overloaded or still "
+                "loading the model; retry in a moment."
+            ) from exc
+        except openai.APIConnectionError as exc:
+            if started:
+                raise StreamInterrupted(
+                    "The connection broke in the middle of the reply; the text so far is kept. "
+                    "Retry the message."
+                ) from exc
+            raise self._unreachable() from exc
+        except (openai.APIResponseValidationError, json.JSONDecodeError, ValidationError) as exc:
+            raise MalformedResponse(
+                f"{self.base_url} sent a reply that is not valid OpenAI-compatible JSON. Check "
+                "that the URL points at an OpenAI-compatible /v1 endpoint."
+            ) from exc
+        except openai.OpenAIError as exc:
+            raise ProviderRejected(f"The provider call failed: {exc}") from exc
+
+
+def make_backend(
+    *,
+    preset: str,
+    base_url: str | None = None,
+    api_key: str | None = None,
+    max_retries: int = 2,
+    request_timeout_s: float = 30.0,
+    idle_timeout_s: float = IDLE_TIMEOUT_S,
+) -> ChatBackend:
+    """The backend for a provider preset or custom URL. Raises ProviderError if the URL is bad."""
+    from studio.chat.simulator import SimulatorBackend  # the simulator imports this module
+
+    chosen = PRESETS_BY_KEY.get(preset)
+    if chosen is None:
+        raise ProviderError(f'Unknown provider "{preset}". Pick one from the list.')
+    if chosen.base_url is None:
+        return SimulatorBackend()
+    url = (base_url or chosen.base_url or "").strip()
+    if not url.startswith(("http://", "https://")):
+        raise ProviderError(
+            "Enter the provider's base URL, starting with http:// or https:// "
+            "(for example http://localhost:11434/v1)."
+        )
+    return OpenAICompatibleBackend(
+        base_url=url,
+        api_key=api_key if api_key is not None else resolve_api_key(),
+        max_retries=max_retries,
+        request_timeout_s=request_timeout_s,
+        idle_timeout_s=idle_timeout_s,
+    )

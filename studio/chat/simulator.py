@@ -1,0 +1,462 @@
+"""The offline simulator: a deterministic stand-in for a language model, no network.
+
+It answers only with sentences copied from retrieved passages (with [n] citations), calls a tool
+when the message asks for one, refuses forbidden topics, escalates on triggers, and phrases things
+according to the persona sliders. It never invents a fact; when nothing was found it says so.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from studio.chat import insights
+from studio.chat.providers import (
+    SIMULATOR_LABEL,
+    SIMULATOR_NAME,
+    ChatRequest,
+    StreamEvent,
+    ToolCallRequest,
+    Usage,
+)
+from studio.design.schemas import AssistantConfig, Persona, ToolSpec
+
+SIMULATOR_MODEL = "offline-simulator"
+
+# Verbs that say nothing about which tool is meant ("get", "check"…), ignored when matching.
+GENERIC_TOOL_WORDS = frozenset(
+    [
+        "get",
+        "check",
+        "start",
+        "create",
+        "send",
+        "find",
+        "request",
+        "book",
+        "make",
+        "set",
+        "look",
+        "fetch",
+        "show",
+        "list",
+        "info",
+        "information",
+        "detail",
+        "details",
+        "status",
+        "id",
+        "number",
+    ]
+)
+ACTION_CUES = insights._rx(
+    r"\bi (?:want|would like|wanna|need) to\b",
+    r"\bi'?d like\b",
+    r"\bplease\b",
+    r"\bcan you\b",
+    r"\bcould you\b",
+    r"\bwhere is\b",
+    r"\btrack\b",
+    r"\bstart\b",
+    r"\bbook\b",
+    r"\breset\b",
+    r"\bsend\b",
+    r"\bcreate\b",
+    r"\bopen a\b",
+    r"\bcheck\b",
+    r"\bfind\b",
+    r"\bquote\b",
+    r"\brefill\b",
+    r"\bschedule\b",
+)
+INFO_CUES = insights._rx(
+    r"\bpolicy\b",
+    r"\bhow long\b",
+    r"\bhow do(?:es)?\b",
+    r"\bwhat is\b",
+    r"\bwhat are\b",
+    r"\bwhen do\b",
+    r"\bdo you\b",
+)
+
+ID_RE = re.compile(
+    r"#\s?([A-Za-z]{0,4}-?\d{3,})|\b([A-Za-z]{1,4}-?\d{3,})\b|\b(\d{4,})\b"
+    r"|\b([A-Z][A-Z0-9]+(?:-[A-Z0-9]+)+)\b"  # SKU-like codes: NW-JKT-ALPINE
+)
+EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+DATE_RE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+PHONE_RE = re.compile(r"\+?\d[\d\s().-]{6,}\d")
+NUMBER_RE = re.compile(r"\b\d+(?:\.\d+)?\b")
+FREE_TEXT_PARAMS = ("reason", "summary", "description", "message", "details", "note", "issue")
+
+
+def _chars_to_tokens(text: str) -> int:
+    return max(1, math.ceil(len(text) / 4))
+
+
+class SimulatorBackend:
+    """Offline, deterministic replies from the configuration and retrieved passages."""
+
+    name = SIMULATOR_NAME
+    label = SIMULATOR_LABEL
+
+    def list_models(self) -> list[str]:
+        """The simulator has one "model"."""
+        return [SIMULATOR_MODEL]
+
+    def stream_chat(self, request: ChatRequest) -> Iterator[StreamEvent]:
+        """Decide the reply (or a tool call) and stream it word by word."""
+        calls, text = self._decide(request)
+        if calls:
+            yield StreamEvent(kind="tool_calls", tool_calls=tuple(calls))
+        for piece in re.findall(r"\S+\s*", text):
+            if time.monotonic() > request.deadline:
+                break
+            yield StreamEvent(kind="text", text=piece)
+        prompt_chars = sum(len(str(m.get("content") or "")) for m in request.messages)
+        yield StreamEvent(
+            kind="usage",
+            usage=Usage(
+                prompt_tokens=max(1, prompt_chars // 4),
+                completion_tokens=_chars_to_tokens(text) if text else 0,
+            ),
+        )
+        yield StreamEvent(kind="done", finish_reason="tool_calls" if calls else "stop")
+
+    # ----------------------------------------------------------------- decisions
+
+    def _decide(self, request: ChatRequest) -> tuple[list[ToolCallRequest], str]:
+        config = request.config
+        if config is None:
+            return [], "(The offline simulator needs the assistant's configuration.)"
+        voice = Voice(config.persona)
+        last = request.messages[-1] if request.messages else {}
+        if last.get("role") == "tool":
+            return [], voice.finish(_phrase_tool_results(request.messages), config)
+        user = str(last.get("content") or "")
+        tags = insights.classify(user)
+        persona = config.persona
+
+        for topic in persona.forbidden_topics:
+            if insights.mentions_topic(user, topic):
+                return [], voice.refuse(config)
+        if insights.asks_for_human(user) or any(
+            insights.mentions_topic(user, t) for t in persona.escalation_triggers
+        ):
+            return [], voice.escalate(config, tags)
+        if tags.intent is insights.Intent.GREETING:
+            return [], voice.greet(config)
+        if tags.intent is insights.Intent.FAREWELL:
+            return [], persona.farewells[0] if persona.farewells else voice.farewell()
+
+        tool = match_tool(user, [t for t in config.tools if t.enabled])
+        if tool is not None:
+            args, missing = extract_arguments(user, tool)
+            if not missing:
+                call = ToolCallRequest(id="call_sim_1", name=tool.name, arguments=json.dumps(args))
+                return [call], ""
+            return [], voice.ask_for(missing, tool)
+
+        grounded = [p for p in request.passages if p.passed_threshold]
+        if grounded:
+            return [], voice.finish(
+                voice.empathize(tags) + answer_from(user, grounded, voice), config
+            )
+        return [], voice.finish(voice.empathize(tags) + voice.dont_know(config), config)
+
+
+def _phrase_tool_results(messages: list[dict[str, Any]]) -> str:
+    results: list[str] = []
+    names = {
+        c["id"]: c["function"]["name"]
+        for m in messages
+        if m.get("role") == "assistant"
+        for c in m.get("tool_calls") or []
+    }
+    for message in reversed(messages):
+        if message.get("role") != "tool":
+            break
+        name = names.get(str(message.get("tool_call_id")), "the tool")
+        results.insert(0, _phrase_one(name, str(message.get("content") or "")))
+    return " ".join(results)
+
+
+TOOL_RESULT_RE = re.compile(r"^<tool_result[^>]*>\n?(.*?)\n?</tool_result>$", re.S)
+
+
+def _phrase_one(tool_name: str, content: str) -> str:
+    label = tool_name.replace("_", " ")
+    wrapped = TOOL_RESULT_RE.match(content.strip())
+    content = wrapped.group(1) if wrapped else content
+    if content.startswith("ERROR"):
+        return f"I couldn't complete {label}: {content.removeprefix('ERROR:').strip()}"
+    try:
+        data = json.loads(content)
+    except json.JSONDecodeError:
+        return f"I ran {label}, and it returned: {content[:300]}"
+    if isinstance(data, dict) and data:
+        facts = "; ".join(f"{str(k).replace('_', ' ')}: {_short(v)}" for k, v in data.items())
+        return f"I ran {label}, and here is what it returned — {facts}."
+    return f"I ran {label}, and it returned: {_short(data)}."
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, list) and all(isinstance(v, dict) for v in value):
+        # Lists of records ("items") read better as their names than as raw JSON.
+        names = [str(v.get("name") or v.get("title") or v.get("id") or "") for v in value]
+        value = ", ".join(n for n in names if n) or f"{len(value)} entries"
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 160 else text[:157] + "…"
+
+
+# --------------------------------------------------------------------------- tools
+
+
+def _tool_words(tool: ToolSpec) -> tuple[set[str], set[str]]:
+    name = set(insights.content_words(tool.name.replace("_", " "))) - GENERIC_TOOL_WORDS
+    desc = set(insights.content_words(tool.description)) - GENERIC_TOOL_WORDS
+    return name, desc
+
+
+def match_tool(message: str, tools: list[ToolSpec]) -> ToolSpec | None:
+    """The tool the message asks for, or None; words rare among the tools weigh more."""
+    if not tools:
+        return None
+    words = set(insights.content_words(message))
+    docs = [_tool_words(t) for t in tools]
+    df: dict[str, int] = {}
+    for name, desc in docs:
+        for w in name | desc:
+            df[w] = df.get(w, 0) + 1
+    best: tuple[float, ToolSpec] | None = None
+    for tool, (name, desc) in zip(tools, docs, strict=True):
+        score = 0.0
+        for w in words & (name | desc):
+            weight = math.log(1 + len(tools) / df[w])
+            score += weight * (2.0 if w in name else 1.0)
+        if not words & name:
+            continue  # a tool is only called when its own name's key word is mentioned
+        if best is None or score > best[0]:
+            best = (score, tool)
+    if best is None:
+        return None
+    tool = best[1]
+    args, _ = extract_arguments(message, tool)
+    has_specific = any(k not in FREE_TEXT_PARAMS for k in args)
+    if INFO_CUES.search(message) and not has_specific:
+        return None  # "what is your return policy?" is a question for the knowledge base
+    if has_specific or ACTION_CUES.search(message):
+        return tool
+    return None
+
+
+def extract_arguments(message: str, tool: ToolSpec) -> tuple[dict[str, Any], list[str]]:
+    """Arguments found in the message per the tool's JSON schema, and the required ones missing."""
+    properties = tool.parameters.get("properties") or {}
+    args: dict[str, Any] = {}
+    for name, schema in properties.items():
+        value = _extract_one(message, name, schema if isinstance(schema, dict) else {})
+        if value is not None:
+            args[name] = value
+    # Free text ("reason", "summary") is the message itself, but only alongside something specific.
+    for name, schema in properties.items():
+        if name in args or not any(k in name for k in FREE_TEXT_PARAMS):
+            continue
+        if isinstance(schema, dict) and "enum" in schema:
+            continue
+        args[name] = message.strip()[:200]
+    missing = [r for r in tool.required if r not in args]
+    return args, missing
+
+
+def _extract_one(message: str, name: str, schema: dict[str, Any]) -> Any:
+    kind = schema.get("type", "string")
+    enum = schema.get("enum")
+    if isinstance(enum, list) and enum:
+        words = set(insights.content_words(message))
+        for option in enum:
+            wanted = set(insights.content_words(str(option).replace("_", " ")))
+            if wanted and wanted <= words:
+                return option
+        if name in ("severity", "urgency", "priority"):
+            # No severity word in the message: use the urgency the classifier heard in it.
+            heard = insights.classify(message).urgency.value
+            if heard in enum:
+                return heard
+        return "other" if "other" in enum else None
+    pattern = schema.get("pattern")
+    if isinstance(pattern, str):
+        try:
+            found = re.search(pattern.strip("^$"), message)
+        except re.error:
+            found = None  # a broken pattern just means "no hint from the schema"
+        if found:
+            return found.group(0)
+    if "email" in name:
+        found = EMAIL_RE.search(message)
+        return found.group(0) if found else None
+    if "date" in name or schema.get("format") == "date":
+        found = DATE_RE.search(message)
+        return found.group(0) if found else None
+    if "phone" in name:
+        found = PHONE_RE.search(message)
+        return found.group(0).strip() if found else None
+    if kind in ("integer", "number"):
+        found = NUMBER_RE.search(EMAIL_RE.sub(" ", message))
+        if not found:
+            return None
+        return int(float(found.group(0))) if kind == "integer" else float(found.group(0))
+    if name.endswith("_id") or name == "id":
+        found = ID_RE.search(EMAIL_RE.sub(" ", message))
+        if found:
+            return next(g for g in found.groups() if g)
+    return None
+
+
+# --------------------------------------------------------------------------- answers
+
+
+def _sentences(text: str) -> list[str]:
+    parts = re.split(r"(?<=[.!?])\s+|\n+", text)
+    return [p.strip(" -*#\t") for p in parts if len(p.strip()) > 12]
+
+
+def answer_from(message: str, passages: list[Any], voice: Voice) -> str:
+    """Sentences copied from the best passages that share words with the question, cited [n]."""
+    query = set(insights.content_words(message))
+    scored: list[tuple[float, int, int, str]] = []
+    for number, passage in enumerate(passages, start=1):
+        for position, sentence in enumerate(_sentences(passage.text)):
+            overlap = len(query & set(insights.content_words(sentence)))
+            scored.append((overlap + passage.score, -number, -position, sentence))
+    scored.sort(reverse=True)
+    picked = scored[: voice.sentence_count]
+    if not picked:  # passages without a full sentence: quote the best one's start
+        return f"{voice.lead_in()}{passages[0].text.strip()[:300]} [1]"
+    lead = voice.lead_in()
+    body = " ".join(f"{s.rstrip('.')}. [{-n}]" for _, n, _, s in picked)
+    return f"{lead}{body}"
+
+
+class Voice:
+    """Wording that follows the persona sliders (formality, empathy, verbosity, proactivity)."""
+
+    def __init__(self, persona: Persona) -> None:
+        self.persona = persona
+        self.formal = persona.formality >= 60
+        self.casual = persona.formality < 35
+        self.sentence_count = 1 if persona.verbosity < 34 else 2 if persona.verbosity < 67 else 4
+
+    def _say(self, formal: str, neutral: str, casual: str) -> str:
+        return formal if self.formal else casual if self.casual else neutral
+
+    def lead_in(self) -> str:
+        return self._say(
+            "According to our documentation: ",
+            "Here's what I found: ",
+            "Good news — here's the scoop: ",
+        )
+
+    def greet(self, config: AssistantConfig) -> str:
+        if self.persona.greetings:
+            return self.persona.greetings[0]
+        company = config.business.company_name
+        return self._say(
+            f"Good day. I am {self.persona.name}, {company}'s assistant. How may I assist you?",
+            f"Hi, I'm {self.persona.name} from {company}. How can I help you today?",
+            f"Hey there! {self.persona.name} here from {company} — what can I do for you?",
+        )
+
+    def farewell(self) -> str:
+        return self._say(
+            "Thank you for contacting us. Goodbye.",
+            "Thanks for chatting — bye!",
+            "Cheers, take care!",
+        )
+
+    def empathize(self, tags: insights.Tags) -> str:
+        if tags.emotion in insights.NEGATIVE_EMOTIONS and self.persona.empathy >= 40:
+            return self._say(
+                "I understand this is frustrating, and I am sorry for the trouble. ",
+                "I'm sorry about the trouble — let's sort it out. ",
+                "Ugh, sorry about that! ",
+            )
+        return ""
+
+    def refuse(self, config: AssistantConfig) -> str:
+        return self._say(
+            "I am sorry, but that is a subject I am not able to discuss. Is there anything "
+            f"else regarding {config.business.company_name} I can help with?",
+            "Sorry, that's not something I can help with here. Is there anything else I can do "
+            "for you?",
+            "Sorry, I can't go there! Anything else I can help with?",
+        )
+
+    def escalate(self, config: AssistantConfig, tags: insights.Tags) -> str:
+        return self.empathize(tags) + self._say(
+            f"I will connect you with a member of the {config.business.company_name} team, who "
+            "can help you further.",
+            f"Let me connect you with a member of the {config.business.company_name} team who "
+            "can take it from here.",
+            f"I'll connect you with a member of the {config.business.company_name} team — "
+            "they'll take it from here!",
+        )
+
+    def dont_know(self, config: AssistantConfig) -> str:
+        return self._say(
+            "I could not find information about that in our knowledge base, so I would rather "
+            "not guess. I can connect you with a member of our team if you wish.",
+            "I couldn't find anything about that in my knowledge base, so I won't guess. I can "
+            "connect you with a member of our team if you'd like.",
+            "Hmm, I couldn't find that in my notes and I don't want to guess. Want me to connect "
+            "you with someone from the team?",
+        )
+
+    def ask_for(self, missing: list[str], tool: ToolSpec) -> str:
+        properties = tool.parameters.get("properties") or {}
+        wanted = ", ".join(
+            str((properties.get(m) or {}).get("description") or m.replace("_", " ")).rstrip(".")
+            for m in missing
+        )
+        return self._say(
+            f"I can help with that. Could you please provide the following: {wanted}?",
+            f"Happy to help with that — could you tell me the {wanted}?",
+            f"Sure thing! What's the {wanted}?",
+        )
+
+    def finish(self, text: str, config: AssistantConfig) -> str:
+        if self.persona.proactivity >= 60 and self.persona.verbosity >= 34 and text:
+            text += self._say(
+                " May I help you with anything else?",
+                " Is there anything else I can help with?",
+                " Anything else?",
+            )
+        if self.formal:
+            text = _expand_contractions(text)
+        return text
+
+
+CONTRACTIONS = {
+    "I'm": "I am",
+    "can't": "cannot",
+    "won't": "will not",
+    "don't": "do not",
+    "couldn't": "could not",
+    "I'll": "I will",
+    "let's": "let us",
+    "it's": "it is",
+    "you'd": "you would",
+    "here's": "here is",
+    "Here's": "Here is",
+    "isn't": "is not",
+}
+
+
+def _expand_contractions(text: str) -> str:
+    for short, long in CONTRACTIONS.items():
+        text = re.sub(rf"\b{re.escape(short)}\b", long, text)
+    return text

@@ -1,0 +1,151 @@
+"""An assistant's life: rename, duplicate, archive and unarchive, delete for good."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from sqlalchemy import delete, select
+from sqlmodel import Session, col
+
+from studio.core.errors import FieldProblem, InvalidInput
+from studio.core.models import (
+    AssistantStatus,
+    AssistantVersion,
+    Document,
+    KnowledgeBase,
+    StudioMarker,
+    utcnow,
+)
+from studio.design.assistants import (
+    AssistantDetail,
+    _clean_description,
+    _clean_name,
+    _ensure_free,
+    _insert,
+    _load,
+    get_assistant,
+)
+from studio.knowledge.admin import discard_knowledge_bases, drop_marker
+
+if TYPE_CHECKING:
+    from studio.knowledge.store import KnowledgeStore
+
+log = logging.getLogger(__name__)
+
+
+def rename_assistant(
+    *, session: Session, assistant_id: int, name: str, description: str | None = None
+) -> AssistantDetail:
+    """Rename (and optionally re-describe) an assistant. Raises Conflict if the name is used."""
+    row = _load(session, assistant_id)
+    cleaned = _clean_name(name)
+    _ensure_free(session, cleaned, except_id=assistant_id)
+    row.name = cleaned
+    if description is not None:
+        row.description = _clean_description(description)
+    row.updated_at = utcnow()
+    session.add(row)
+    session.flush()
+    return get_assistant(session=session, assistant_id=assistant_id)
+
+
+def duplicate_assistant(*, session: Session, assistant_id: int, name: str) -> AssistantDetail:
+    """A new assistant whose draft is a copy of this one's draft (history is not copied).
+
+    Raises InvalidInput for an empty name, Conflict if the name is used.
+    """
+    source = get_assistant(session=session, assistant_id=assistant_id)
+    cleaned = _clean_name(name)
+    _ensure_free(session, cleaned)
+    row = _insert(
+        session,
+        name=cleaned,
+        description=source.description,
+        config=source.draft,
+        template=source.template,
+    )
+    assert row.id is not None
+    return get_assistant(session=session, assistant_id=row.id)
+
+
+def archive_assistant(*, session: Session, assistant_id: int) -> AssistantDetail:
+    """Hide an assistant from the picker and lists; its data and versions are kept."""
+    row = _load(session, assistant_id)
+    row.status = AssistantStatus.ARCHIVED
+    row.updated_at = utcnow()
+    session.add(row)
+    session.flush()
+    return get_assistant(session=session, assistant_id=assistant_id)
+
+
+def unarchive_assistant(*, session: Session, assistant_id: int) -> AssistantDetail:
+    """Bring an archived assistant back (published again if it had a published version)."""
+    row = _load(session, assistant_id)
+    row.status = AssistantStatus.PUBLISHED if row.published_version else AssistantStatus.DRAFT
+    row.updated_at = utcnow()
+    session.add(row)
+    session.flush()
+    return get_assistant(session=session, assistant_id=assistant_id)
+
+
+def delete_assistant(
+    *,
+    session: Session,
+    assistant_id: int,
+    confirm_name: str,
+    store: KnowledgeStore | None = None,
+) -> list[str]:
+    """Delete an assistant with all its versions, conversations and knowledge bases, for good.
+
+    With a `store`, the SQL deletion is committed first and then the knowledge bases' Chroma
+    collections and kept upload files are removed; what could not be removed is logged and
+    returned (start-up reconciliation drops such leftovers). Without one, only SQL rows go now.
+    Raises InvalidInput unless `confirm_name` is the assistant's exact name.
+    """
+    row = _load(session, assistant_id)
+    if " ".join((confirm_name or "").split()) != row.name:
+        raise InvalidInput(
+            f'To delete, type the assistant\'s name exactly: "{row.name}".',
+            problems=[FieldProblem("confirm_name", "does not match the name")],
+        )
+    bases = [
+        (kb_id, name)
+        for kb_id, name in session.execute(
+            select(col(KnowledgeBase.id), col(KnowledgeBase.collection)).where(
+                col(KnowledgeBase.assistant_id) == assistant_id
+            )
+        ).all()
+        if kb_id is not None
+    ]
+    # Explicit child deletes: the FK cascade does it too, but not every backend enforces it.
+    kb_ids = [kb_id for kb_id, _ in bases]
+    if kb_ids:
+        session.execute(delete(Document).where(col(Document.knowledge_base_id).in_(kb_ids)))
+        session.execute(delete(KnowledgeBase).where(col(KnowledgeBase.id).in_(kb_ids)))
+    session.execute(
+        delete(AssistantVersion).where(col(AssistantVersion.assistant_id) == assistant_id)
+    )
+    session.delete(row)
+    # Intent to remove the vectors and files, committed with the deletion itself: whatever is
+    # not removed below (no store here, Chroma down) is finished by start-up reconciliation.
+    markers = [StudioMarker(key=drop_marker(kb_id, name)) for kb_id, name in bases]
+    session.add_all(markers)
+    session.flush()
+    if store is None or not bases:
+        return []
+    # Vectors and files go only once the rows are gone for good: a failed commit leaves the
+    # assistant whole; a failed cleanup leaves orphans that reconciliation removes, never a
+    # half-deleted assistant.
+    session.commit()
+    problems: list[str] = []
+    for marker, base in zip(markers, bases, strict=True):
+        failed = discard_knowledge_bases(store=store, bases=[base])
+        if failed:
+            problems.extend(failed)
+        else:
+            session.delete(marker)
+    session.commit()
+    for problem in problems:
+        log.warning("Deleting assistant %s: %s", assistant_id, problem)
+    return problems

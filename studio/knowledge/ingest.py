@@ -1,0 +1,444 @@
+"""Ingest: files → checked, parsed, chunked → embedded in batches → Chroma; retry, delete, re-index.
+
+Commits as it goes (on purpose): a document is durably "indexing" before its chunks are written,
+so a crash leaves it visible and retryable for `reconcile`, never a half-written success.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from studio.core.config import Settings
+from studio.core.errors import IndexingStopped, KnowledgeError, NotFound
+from studio.core.models import Document, DocumentStatus, KnowledgeBase, utcnow
+from studio.knowledge.parsing import (
+    Chunk,
+    chunk_document,
+    clean_filename,
+    file_type_of,
+    parse_document,
+)
+from studio.knowledge.store import KnowledgeStore
+from studio.knowledge.types import (
+    FileOutcome,
+    UploadedFile,
+    check_chunking,
+    load_knowledge_base,
+)
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int, str], None]  # (done, total, what is happening)
+StopCheck = Callable[[], bool]  # True when the work should stop at the next safe point
+WAVE_CHUNKS = 512  # chunks embedded and written together: large enough to batch, small for progress
+UPSERT_BATCH = 4000  # below Chroma's maximum batch size
+
+
+def uploads_dir(settings: Settings, knowledge_base_id: int) -> Path:
+    """The folder holding a knowledge base's kept original files."""
+    return settings.data_dir / "uploads" / f"kb{knowledge_base_id}"
+
+
+def upload_path(settings: Settings, document: Document) -> Path:
+    """Where the original of a document is kept (for retry and re-index)."""
+    return uploads_dir(settings, document.knowledge_base_id) / f"{document.id}.bin"
+
+
+def _embedding_text(title: str, chunk: Chunk) -> str:
+    # Title and heading path give a short chunk its context ("Refunds" under "Returns").
+    return "\n".join(p for p in (title, chunk.heading, chunk.text) if p)
+
+
+def _write(
+    store: KnowledgeStore,
+    embedding: str,
+    collection: str,
+    batch: list[tuple[Document, list[Chunk], bool]],
+) -> None:
+    """Embed and upsert the chunks of several documents together (batching is what makes ingest
+    fast), then drop chunks left over from longer, older versions of those documents."""
+    items = [(doc, chunk) for doc, chunks, _ in batch for chunk in chunks]
+    vectors = store.embedder(embedding).embed([_embedding_text(d.title, c) for d, c in items])
+    chroma = store.collection(collection)
+    for start in range(0, len(items), UPSERT_BATCH):
+        part = items[start : start + UPSERT_BATCH]
+        chroma.upsert(
+            ids=[f"{d.id}:{c.chunk_no}" for d, c in part],
+            embeddings=vectors[start : start + UPSERT_BATCH],
+            documents=[c.text for _, c in part],
+            metadatas=[
+                {
+                    "document_id": d.id or 0,
+                    "document_name": d.name,
+                    "title": d.title,
+                    "heading": c.heading,
+                    "page": c.page or 0,
+                    "position": c.position,
+                    "chunk_no": c.chunk_no,
+                }
+                for d, c in part
+            ],
+        )
+    replaced = {d.id: len(chunks) for d, chunks, older in batch if older}
+    if replaced:
+        found = chroma.get(where={"document_id": {"$in": list(replaced)}}, include=[])["ids"]
+        extra = [i for i in found if int(i.split(":")[1]) >= replaced[int(i.split(":")[0])]]
+        if extra:
+            chroma.delete(ids=extra)
+
+
+def preview_chunks(
+    *, name: str, data: bytes, chunk_size: int, chunk_overlap: int, csv_column: str | None = None
+) -> list[Chunk]:
+    """How a file would be chunked, without indexing it. Raises KnowledgeError if unreadable."""
+    check_chunking(chunk_size, chunk_overlap)
+    parsed = parse_document(clean_filename(name), data, csv_column=csv_column)
+    return chunk_document(parsed, size=chunk_size, overlap=chunk_overlap)
+
+
+class Waves:
+    """Outcomes of a run over `total` items, and the prepared documents waiting to be embedded
+    and written together (WAVE_CHUNKS at a time: batching is what makes indexing fast)."""
+
+    def __init__(
+        self,
+        session: Session,
+        store: KnowledgeStore,
+        kb: KnowledgeBase,
+        total: int,
+        on_progress: Progress | None,
+    ) -> None:
+        self.session, self.store, self.kb, self.total = session, store, kb, total
+        self.on_progress = on_progress
+        self.outcomes: list[FileOutcome | None] = [None] * total
+        self.wave: list[tuple[int, Document, list[Chunk], bool]] = []
+
+    def progress(self, done: int, message: str) -> None:
+        if self.on_progress:
+            self.on_progress(done, self.total, message)
+
+    def holds(self, doc: Document) -> bool:
+        return any(d is doc for _, d, _, _ in self.wave)
+
+    def add(self, number: int, doc: Document, chunks: list[Chunk], replaced: bool) -> None:
+        """Queue a prepared document; write the wave once it is big enough."""
+        self.wave.append((number, doc, chunks, replaced))
+        if sum(len(c) for _, _, c, _ in self.wave) >= WAVE_CHUNKS:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.wave:
+            return
+        total = sum(len(c) for _, _, c, _ in self.wave)
+        self.progress(self.wave[-1][0] + 1, f"Embedding {total} chunks…")
+        for number, outcome in index_wave(self.session, self.store, self.kb, self.wave):
+            self.outcomes[number] = outcome
+        self.wave.clear()
+
+    def skip_from(self, number: int, names: Sequence[str], message: str) -> None:
+        """Outcome "skipped" for items `number` onwards ({name} in `message` is each name)."""
+        for later in range(number, self.total):
+            name = names[later]
+            self.outcomes[later] = FileOutcome(
+                name=name, outcome="skipped", message=message.format(name=name)
+            )
+
+    def finish(self) -> list[FileOutcome]:
+        self.flush()
+        self.progress(self.total, "Done")
+        return [o for o in self.outcomes if o is not None]
+
+
+def add_files(
+    *,
+    session: Session,
+    store: KnowledgeStore,
+    knowledge_base_id: int,
+    files: Sequence[UploadedFile],
+    csv_column: str | None = None,
+    on_progress: Progress | None = None,
+    should_stop: StopCheck | None = None,
+) -> list[FileOutcome]:
+    """Index files, each judged on its own: a bad file gets a message, the others still go in.
+    When `should_stop` says so, the files read so far are finished and the rest are "skipped".
+    Raises NotFound if the knowledge base is gone."""
+    kb = load_knowledge_base(session, knowledge_base_id)
+    run = Waves(session, store, kb, len(files), on_progress)
+    for number, upload in enumerate(files):
+        if should_stop is not None and should_stop():
+            names = [f.name for f in files]
+            run.skip_from(number, names, '"{name}" was not indexed: indexing was stopped first.')
+            break
+        run.progress(number, f"Reading {upload.name}…")
+        try:
+            prepared = _prepare(session, store, kb, upload, csv_column)
+        except KnowledgeError as error:
+            run.outcomes[number] = FileOutcome(
+                name=upload.name, outcome="failed", message=str(error)
+            )
+            continue
+        if isinstance(prepared, FileOutcome):
+            run.outcomes[number] = prepared
+            continue
+        doc, chunks, replaced = prepared
+        if run.holds(doc):  # the same name twice in one upload
+            run.flush()
+        run.add(number, doc, chunks, replaced)
+    return run.finish()
+
+
+def _prepare(
+    session: Session,
+    store: KnowledgeStore,
+    kb: KnowledgeBase,
+    upload: UploadedFile,
+    csv_column: str | None,
+) -> FileOutcome | tuple[Document, list[Chunk], bool]:
+    """Check, parse and chunk one file; record it as "indexing" (not yet committed) and keep the
+    original. Returns an "unchanged" outcome for an identical re-upload. Raises KnowledgeError."""
+    settings = store.settings
+    name = clean_filename(upload.name)
+    kind = file_type_of(name)
+    limit = int(settings.max_upload_mb * 1024 * 1024)
+    if len(upload.data) > limit:
+        raise KnowledgeError(
+            f'"{name}" is {len(upload.data) / 1024 / 1024:.1f} MB; the limit is '
+            f"{settings.max_upload_mb:g} MB (STUDIO_MAX_UPLOAD_MB). Split it into smaller files."
+        )
+    digest = hashlib.sha256(upload.data).hexdigest()
+    existing = (
+        session.execute(
+            select(Document).where(
+                col(Document.knowledge_base_id) == kb.id, col(Document.name) == name
+            )
+        )
+        .scalars()
+        .first()
+    )
+    column = csv_column if kind == "csv" else None
+    if (
+        existing
+        and existing.content_hash == digest
+        and existing.status == DocumentStatus.READY
+        and existing.csv_column == column
+    ):
+        return FileOutcome(
+            name=name,
+            outcome="unchanged",
+            message=f'"{name}" is already indexed (same content).',
+            document_id=existing.id,
+            chunk_count=existing.chunk_count,
+        )
+    # Parse and chunk before touching anything: a bad file leaves no trace.
+    parsed = parse_document(name, upload.data, csv_column=column)
+    chunks = chunk_document(parsed, size=kb.chunk_size, overlap=kb.chunk_overlap)
+    doc = existing or Document(
+        knowledge_base_id=kb.id or 0, name=name, file_type=kind, content_hash=digest
+    )
+    doc.file_type, doc.size_bytes, doc.content_hash = kind, len(upload.data), digest
+    doc.title, doc.csv_column = parsed.title[:255], column
+    doc.status, doc.error, doc.updated_at = DocumentStatus.INDEXING, None, utcnow()
+    session.add(doc)
+    session.flush()
+    path = upload_path(settings, doc)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(upload.data)
+    return doc, chunks, existing is not None
+
+
+def index_wave(
+    session: Session,
+    store: KnowledgeStore,
+    kb: KnowledgeBase,
+    wave: list[tuple[int, Document, list[Chunk], bool]],
+) -> list[tuple[int, FileOutcome]]:
+    """Index a wave of prepared documents and mark them ready, or failed with the reason (a
+    failed document has no chunks: neither part of the new version nor the older one)."""
+    session.commit()  # "indexing" is now durable: a crash from here on is visible and retryable
+    try:
+        _write(store, kb.embedding, kb.collection, [(d, c, r) for _, d, c, r in wave])
+    except Exception as exc:  # embedder/Chroma failures of any kind: record, never leave stuck
+        reason = str(exc) if isinstance(exc, KnowledgeError) else f"Indexing failed: {exc}"
+        for _, doc, _, _ in wave:
+            doc.status, doc.error, doc.chunk_count = DocumentStatus.FAILED, reason, 0
+        session.commit()
+        drop_chunks(store, kb, [d.id for _, d, _, _ in wave])
+        return [
+            (
+                n,
+                FileOutcome(
+                    name=d.name, outcome="failed", message=f'"{d.name}": {reason}', document_id=d.id
+                ),
+            )
+            for n, d, _, _ in wave
+        ]
+    results = []
+    for number, doc, chunks, replaced in wave:
+        doc.status, doc.error, doc.chunk_count = DocumentStatus.READY, None, len(chunks)
+        doc.updated_at = utcnow()
+        verb = "replaced" if replaced else "added"
+        results.append(
+            (
+                number,
+                FileOutcome(
+                    name=doc.name,
+                    outcome=verb,
+                    document_id=doc.id,
+                    message=f'"{doc.name}" {verb}: {len(chunks)} chunks.',
+                    chunk_count=len(chunks),
+                ),
+            )
+        )
+    kb.updated_at = utcnow()  # invalidates cached keyword indexes of this knowledge base
+    session.commit()
+    return results
+
+
+def drop_chunks(
+    store: KnowledgeStore, kb: KnowledgeBase, document_ids: Sequence[int | None]
+) -> None:
+    """Remove the chunks of documents that are not indexed any more. Best effort: when the store
+    is unreachable, start-up reconciliation removes them (a failed document's chunks are
+    orphans)."""
+    ids = [i for i in document_ids if i is not None]
+    if not ids:
+        return
+    try:
+        store.collection(kb.collection).delete(where={"document_id": {"$in": ids}})
+    except Exception:  # the store is what failed; the document row already says so
+        log.warning("Chunks of failed documents %s stay until reconciliation", ids, exc_info=True)
+
+
+def delete_document(*, session: Session, store: KnowledgeStore, document_id: int) -> None:
+    """Delete a document, its chunks and its stored file. Raises NotFound if already gone."""
+    doc = session.get(Document, document_id)
+    if doc is None:
+        raise NotFound("That document no longer exists.")
+    kb = load_knowledge_base(session, doc.knowledge_base_id)
+    # Chunks first: if this fails the document is still listed and can be deleted again.
+    store.collection(kb.collection).delete(where={"document_id": document_id})
+    upload_path(store.settings, doc).unlink(missing_ok=True)
+    session.delete(doc)
+    kb.updated_at = utcnow()
+    session.commit()
+
+
+def reindex_all(
+    *,
+    session: Session,
+    store: KnowledgeStore,
+    knowledge_base_id: int,
+    embedding: str | None = None,
+    chunk_size: int | None = None,
+    chunk_overlap: int | None = None,
+    on_progress: Progress | None = None,
+    should_stop: StopCheck | None = None,
+) -> list[FileOutcome]:
+    """Rebuild every document into a fresh collection, then switch to it (the old one serves until
+    then). Optionally with a new embedding or chunking. Raises KnowledgeError if the embedding is
+    unavailable or the chunking is out of range, IndexingStopped (old index kept) when
+    `should_stop` says so."""
+    kb = load_knowledge_base(session, knowledge_base_id)
+    new_embedding = embedding or kb.embedding
+    size, overlap = (
+        chunk_size or kb.chunk_size,
+        kb.chunk_overlap if chunk_overlap is None else chunk_overlap,
+    )
+    check_chunking(size, overlap)
+    store.check_embedding(new_embedding)
+    staged = KnowledgeBase(
+        id=kb.id,
+        assistant_id=kb.assistant_id,
+        name=kb.name,
+        embedding=new_embedding,
+        chunk_size=size,
+        chunk_overlap=overlap,
+        collection=f"kb_{uuid.uuid4().hex[:16]}",
+    )
+    docs = (
+        session.execute(select(Document).where(col(Document.knowledge_base_id) == kb.id))
+        .scalars()
+        .all()
+    )
+    outcomes: dict[int, FileOutcome] = {}
+    ready: dict[int, int] = {}
+    wave: list[tuple[Document, list[Chunk]]] = []
+
+    def flush(done: int) -> None:
+        # Documents are embedded and written in waves, as on upload: batching is what makes it fast.
+        if on_progress:
+            total = sum(len(c) for _, c in wave)
+            on_progress(done, len(docs), f"Embedding {total} chunks…")
+        try:
+            _write(store, new_embedding, staged.collection, [(d, c, False) for d, c in wave])
+        except KnowledgeError as error:
+            for doc, _ in wave:
+                outcomes[doc.id or 0] = FileOutcome(
+                    name=doc.name, outcome="failed", message=str(error), document_id=doc.id
+                )
+        else:
+            for doc, chunks in wave:
+                ready[doc.id or 0] = len(chunks)
+                outcomes[doc.id or 0] = FileOutcome(
+                    name=doc.name,
+                    outcome="replaced",
+                    message=f'"{doc.name}": {len(chunks)} chunks.',
+                    document_id=doc.id,
+                    chunk_count=len(chunks),
+                )
+        wave.clear()
+
+    try:
+        for number, doc in enumerate(docs):
+            if should_stop is not None and should_stop():
+                raise IndexingStopped(
+                    "Re-indexing was stopped; the previous index is unchanged and still answers."
+                )
+            if on_progress:
+                on_progress(number, len(docs), f"Re-indexing {doc.name}…")
+            path = upload_path(store.settings, doc)
+            try:
+                if not path.is_file():
+                    raise KnowledgeError(f'The original of "{doc.name}" is gone; upload it again.')
+                parsed = parse_document(doc.name, path.read_bytes(), csv_column=doc.csv_column)
+                chunks = chunk_document(parsed, size=size, overlap=overlap)
+            except KnowledgeError as error:
+                outcomes[doc.id or 0] = FileOutcome(
+                    name=doc.name, outcome="failed", message=str(error), document_id=doc.id
+                )
+                continue
+            wave.append((doc, chunks))
+            if sum(len(c) for _, c in wave) >= WAVE_CHUNKS:
+                flush(number + 1)
+        if wave:
+            flush(len(docs))
+    except BaseException:
+        store.drop_collection(staged.collection)
+        raise
+    old = kb.collection
+    kb.collection, kb.embedding, kb.chunk_size, kb.chunk_overlap = (
+        staged.collection,
+        new_embedding,
+        size,
+        overlap,
+    )
+    kb.updated_at = utcnow()
+    for doc in docs:
+        if doc.id in ready:
+            doc.status, doc.error, doc.chunk_count = DocumentStatus.READY, None, ready[doc.id]
+        else:
+            failed = outcomes[doc.id or 0]
+            doc.status, doc.error, doc.chunk_count = DocumentStatus.FAILED, failed.message, 0
+        doc.updated_at = utcnow()
+    session.commit()
+    store.drop_collection(old)
+    if on_progress:
+        on_progress(len(docs), len(docs), "Done")
+    return [outcomes[doc.id or 0] for doc in docs]

@@ -1,0 +1,300 @@
+"""Uploaded files → sections (heading path, page, text) → chunks. Pure: no database, no Chroma."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath, PureWindowsPath
+
+from studio.core.errors import KnowledgeError
+
+SUPPORTED_TYPES = ("txt", "md", "pdf", "docx", "html", "csv")
+_ALIASES = {"markdown": "md", "htm": "html", "text": "txt"}
+MAX_CHUNKS_PER_DOCUMENT = 5_000  # ≈4 MB of text, a few minutes to embed: refuse beyond, early
+
+
+@dataclass(frozen=True)
+class Section:
+    """A run of text under one heading path (and, for PDFs, on one page)."""
+
+    headings: tuple[str, ...]
+    text: str
+    page: int | None = None
+
+
+@dataclass(frozen=True)
+class ParsedDocument:
+    """What a file says, split along its own structure."""
+
+    title: str
+    sections: list[Section] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A piece of a document small enough to embed, with where it came from."""
+
+    chunk_no: int
+    text: str
+    heading: str  # "Returns > Refund timing"
+    page: int | None
+    position: int  # character offset of the chunk's first unit in its section run
+
+
+def clean_filename(raw: str) -> str:
+    """A safe display name: no folders or control characters, NFC. Raises KnowledgeError."""
+    name = PureWindowsPath(PurePosixPath(raw).name).name  # drop "a/b/" and "a\\b\\"
+    name = unicodedata.normalize("NFC", name)
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip(" .")
+    if not name:
+        raise KnowledgeError(f"The file name {raw!r} is empty once folders are removed; rename it.")
+    return name[:255]
+
+
+def file_type_of(name: str) -> str:
+    """The supported type of a file from its extension. Raises KnowledgeError if unsupported."""
+    suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    suffix = _ALIASES.get(suffix, suffix)
+    if suffix not in SUPPORTED_TYPES:
+        raise KnowledgeError(
+            f'"{name}" is not a supported file type. Upload '
+            + ", ".join(f".{t}" for t in SUPPORTED_TYPES)
+            + " files."
+        )
+    return suffix
+
+
+def _decode(data: bytes, name: str) -> str:
+    if b"\x00" in data[:4096]:
+        raise KnowledgeError(f'"{name}" looks like a binary file, not text.')
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")
+
+
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+
+
+def _markdown_sections(text: str) -> tuple[str, list[Section]]:
+    sections: list[Section] = []
+    path: list[tuple[int, str]] = []
+    buf: list[str] = []
+    title = ""
+    in_code = False
+
+    def flush() -> None:
+        body = "\n".join(buf).strip()
+        if body:
+            sections.append(Section(tuple(h for _, h in path), body))
+        buf.clear()
+
+    for line in text.splitlines():
+        if line.lstrip().startswith("```"):
+            in_code = not in_code
+        match = None if in_code else _MD_HEADING.match(line)
+        if match:
+            flush()
+            level, heading = len(match.group(1)), match.group(2).strip()
+            title = title or heading
+            path = [(lv, h) for lv, h in path if lv < level] + [(level, heading)]
+        else:
+            buf.append(line)
+    flush()
+    return title, sections
+
+
+def _pdf_sections(data: bytes, name: str) -> list[Section]:
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            raise KnowledgeError(
+                f'"{name}" is a password-protected PDF. Remove the password and upload it again.'
+            )
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except KnowledgeError:
+        raise
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError, IndexError) as exc:
+        raise KnowledgeError(
+            f'"{name}" is not a readable PDF ({type(exc).__name__}). It may be damaged: '
+            "export it again and re-upload."
+        ) from exc
+    return [Section((), text.strip(), page=i) for i, text in enumerate(pages, 1) if text.strip()]
+
+
+def _docx_sections(data: bytes, name: str) -> tuple[str, list[Section]]:
+    import zipfile
+
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise KnowledgeError(
+            f'"{name}" is not a readable Word (.docx) file. Save it again as .docx and re-upload.'
+        ) from exc
+    lines: list[str] = []
+    for paragraph in document.paragraphs:
+        style = (paragraph.style.name if paragraph.style is not None else "") or ""
+        text = paragraph.text.strip()
+        if not text:
+            lines.append("")
+        elif style.startswith("Heading") and style[-1:].isdigit():
+            lines.append("#" * int(style[-1]) + " " + text)
+        elif style == "Title":
+            lines.append("# " + text)
+        else:
+            lines.append(text)
+            lines.append("")
+    return _markdown_sections("\n".join(lines))
+
+
+def _html_sections(data: bytes, name: str) -> tuple[str, list[Section]]:
+    from inscriptis import get_text
+
+    html = _decode(data, name)
+    match = re.search(r"<title[^>]*>(.*?)</title>", html, re.I | re.S)
+    title = re.sub(r"\s+", " ", match.group(1)).strip() if match else ""
+    # Mark headings so the text keeps its structure, then let inscriptis do the real work.
+    marked = re.sub(
+        r"<h([1-6])[^>]*>(.*?)</h\1>",
+        lambda m: f"<p>{'#' * int(m.group(1))} {re.sub(r'<[^>]+>', '', m.group(2)).strip()}</p>",
+        html,
+        flags=re.I | re.S,
+    )
+    md_title, sections = _markdown_sections(get_text(marked))
+    return title or md_title, sections
+
+
+def _csv_sections(data: bytes, name: str, column: str | None) -> list[Section]:
+    text = _decode(data, name)
+    try:
+        rows = list(csv.reader(io.StringIO(text)))
+    except csv.Error as exc:
+        raise KnowledgeError(f'"{name}" is not a valid CSV file ({exc}).') from exc
+    if len(rows) < 2:
+        raise KnowledgeError(f'"{name}" has no data rows under its header.')
+    header = [h.strip() or f"column {i + 1}" for i, h in enumerate(rows[0])]
+    if column is not None and column not in header:
+        raise KnowledgeError(f'"{name}" has no column "{column}". Columns: {", ".join(header)}.')
+    col = header.index(column) if column is not None else None
+    entries: list[str] = []
+    for row in rows[1:]:
+        if col is not None:
+            value = row[col].strip() if col < len(row) else ""
+        else:
+            value = "; ".join(f"{h}: {v.strip()}" for h, v in zip(header, row, strict=False) if v)
+        if value:
+            entries.append(value)
+    # One entry per paragraph: the chunker keeps each row whole and packs rows up to chunk size.
+    return [Section((), "\n\n".join(entries))] if entries else []
+
+
+def parse_document(name: str, data: bytes, *, csv_column: str | None = None) -> ParsedDocument:
+    """Split a file into sections along its headings/pages. Raises KnowledgeError if unreadable."""
+    kind = file_type_of(name)
+    stem = name.rsplit(".", 1)[0]
+    if not data.strip():
+        raise KnowledgeError(f'"{name}" is empty.')
+    title = ""
+    if kind == "pdf":
+        if not data.lstrip().startswith(b"%PDF"):
+            raise KnowledgeError(f'"{name}" is not a PDF file (its content is something else).')
+        sections = _pdf_sections(data, name)
+    elif kind == "docx":
+        title, sections = _docx_sections(data, name)
+    elif kind == "html":
+        title, sections = _html_sections(data, name)
+    elif kind == "csv":
+        sections = _csv_sections(data, name, csv_column)
+    elif kind == "md":
+        title, sections = _markdown_sections(_decode(data, name))
+    else:
+        text = _decode(data, name).strip()
+        sections = [Section((), text)] if text else []
+    if not sections:
+        raise KnowledgeError(f'"{name}" contains no text that could be extracted.')
+    return ParsedDocument(title=title or stem, sections=sections)
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])")
+
+
+def _units(text: str, size: int) -> list[str]:
+    """Paragraphs; a paragraph longer than `size` becomes sentences; a long sentence, words."""
+    units: list[str] = []
+    for paragraph in re.split(r"\n\s*\n", text):
+        paragraph = re.sub(r"[ \t]+", " ", paragraph).strip()
+        if not paragraph:
+            continue
+        if len(paragraph) <= size:
+            units.append(paragraph)
+            continue
+        for sentence in _SENTENCE_END.split(paragraph):
+            sentence = sentence.strip()
+            while len(sentence) > size:
+                cut = sentence.rfind(" ", 0, size)
+                cut = cut if cut > size // 2 else size
+                units.append(sentence[:cut].strip())
+                sentence = sentence[cut:].strip()
+            if sentence:
+                units.append(sentence)
+    return units
+
+
+def _too_many(parsed: ParsedDocument) -> KnowledgeError:
+    return KnowledgeError(
+        f'"{parsed.title}" would make more than {MAX_CHUNKS_PER_DOCUMENT:,} chunks (too long to '
+        "embed here). Split it into smaller files, or for a CSV pick the one column to index."
+    )
+
+
+def chunk_document(parsed: ParsedDocument, *, size: int, overlap: int) -> list[Chunk]:
+    """Pack units into chunks ≤ `size` chars, never across a heading or page; overlap by units."""
+    if size < 100 or not 0 <= overlap < size // 2 + 1:
+        raise KnowledgeError("Chunk size must be at least 100 and overlap less than half of it.")
+    # Every chunk holds at most `size` characters, so this many chunks at least: refuse early.
+    if sum(len(s.text) for s in parsed.sections) / size > MAX_CHUNKS_PER_DOCUMENT:
+        raise _too_many(parsed)
+    chunks: list[Chunk] = []
+    for section in parsed.sections:
+        heading = " > ".join(section.headings)
+        current: list[str] = []
+        position = 0
+        offset = 0
+
+        def emit(
+            units: list[str], start: int, heading: str = heading, page: int | None = section.page
+        ) -> None:
+            chunks.append(Chunk(len(chunks), "\n\n".join(units), heading, page, start))
+
+        for unit in _units(section.text, size):
+            joined = len("\n\n".join([*current, unit]))
+            if current and joined > size:
+                emit(current, position)
+                # Carry trailing units (up to `overlap` chars) so context spans the cut.
+                carry: list[str] = []
+                for prev in reversed(current):
+                    if len("\n\n".join([prev, *carry, unit])) > size or (
+                        len("\n\n".join([prev, *carry])) > overlap
+                    ):
+                        break
+                    carry.insert(0, prev)
+                position = offset - len("\n\n".join(carry)) if carry else offset
+                current = carry
+            current.append(unit)
+            offset += len(unit) + 2
+            if len(chunks) > MAX_CHUNKS_PER_DOCUMENT:
+                raise _too_many(parsed)
+        if current:
+            emit(current, position)
+    return chunks
