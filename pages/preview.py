@@ -3,6 +3,7 @@
 import streamlit as st
 
 from studio.chat import turn
+from studio.chat.results import TurnResult
 from studio.core.db import session_scope
 from studio.core.errors import StudioError
 from studio.knowledge.admin import demo_indexing_in_progress
@@ -51,7 +52,7 @@ if convo["readonly"]:
 if config.retrieval.enabled and demo_indexing_in_progress():
     st.info("The demo knowledge bases are still being indexed; answers may lack sources for a "
             "few seconds.", icon=":material/hourglass_top:")  # fmt: skip
-results = [turn.TurnResult.model_validate(t) for t in convo["turns"]]
+results = [TurnResult.model_validate(t) for t in convo["turns"]]
 if not results and not convo["readonly"]:
     st.caption("Say hello, ask something from the knowledge base, or ask about an order — the "
                "inspector under each reply shows what the assistant used.")  # fmt: skip

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from studio.chat import pricing, providers
+from studio.chat import presets, pricing
 from studio.core.config import get_settings
 from studio.core.db import session_scope
 from studio.core.errors import StudioError
@@ -19,7 +19,7 @@ st.subheader("Language model")
 endpoint = settings.llm_base_url or "none — the Preview page starts on the offline simulator"
 st.markdown(
     f"- **Default endpoint:** {endpoint}\n"
-    f"- **API key:** {providers.api_key_status()} (STUDIO_LLM_API_KEY or OPENAI_API_KEY, in the "
+    f"- **API key:** {presets.api_key_status()} (STUDIO_LLM_API_KEY or OPENAI_API_KEY, in the "
     "environment or `.streamlit/secrets.toml`; never stored by the studio)\n"
     f"- **Request timeout:** {settings.llm_timeout_s:.0f} s · "
     f"**retries:** {settings.llm_max_retries}"

@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy.engine import Engine
 
 from studio.core.config import Settings
-from studio.core.db import create_schema, make_engine, session_scope
+from studio.core.db import make_engine, session_scope
+from studio.core.schema import upgrade_database
 from studio.design import seeding
 from studio.knowledge.admin import index_demo_knowledge, reconcile, start_demo_indexing
 from studio.knowledge.store import KnowledgeStore, open_store
@@ -14,7 +15,7 @@ from studio.knowledge.store import KnowledgeStore, open_store
 def prepare_database(url: str, *, seed_demo: bool) -> Engine:
     """Engine for `url` with the schema created and, if asked, the demo assistants seeded once."""
     engine = make_engine(url)
-    create_schema(engine)
+    upgrade_database(engine)
     if seed_demo:
         with session_scope(engine) as session:
             seeding.seed_demo_assistants(session=session)

@@ -12,7 +12,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from studio.core.config import get_settings
-from studio.core.db import create_schema, make_engine, session_scope
+from studio.core.db import make_engine, session_scope
+from studio.core.schema import upgrade_database
 from tests.postgres import PostgresCluster, find_bin_dir, start_cluster
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,7 +70,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 def engine(database_url: str) -> Iterator[Engine]:
     """An engine on a fresh database with the schema created (SQLite and PostgreSQL)."""
     engine = make_engine(database_url)
-    create_schema(engine)
+    upgrade_database(engine)
     yield engine
     engine.dispose()
 

@@ -13,7 +13,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from studio.chat import conversations, grounding, pricing, turn
-from studio.chat.providers import ChatRequest, OpenAICompatibleBackend, make_backend
+from studio.chat.protocol import ChatRequest
+from studio.chat.providers import OpenAICompatibleBackend, make_backend
+from studio.chat.results import TurnResult, TurnTarget
 from studio.chat.simulator import SimulatorBackend
 from studio.core.config import get_settings
 from studio.core.db import session_scope
@@ -59,7 +61,7 @@ def indexed(engine: Engine, shop: int, store: bases.KnowledgeStore) -> int:
     return shop
 
 
-def target(engine: Engine, assistant_id: int, **changes: dict[str, Any]) -> turn.TurnTarget:
+def target(engine: Engine, assistant_id: int, **changes: dict[str, Any]) -> TurnTarget:
     with session_scope(engine) as session:
         for section, data in changes.items():
             current = assistants.get_assistant(session=session, assistant_id=assistant_id).draft
@@ -70,7 +72,7 @@ def target(engine: Engine, assistant_id: int, **changes: dict[str, Any]) -> turn
         return turn.draft_target(session=session, assistant_id=assistant_id)
 
 
-def chat_turn(engine: Engine, t: turn.TurnTarget, message: str, **kwargs: Any) -> turn.TurnResult:
+def chat_turn(engine: Engine, t: TurnTarget, message: str, **kwargs: Any) -> TurnResult:
     kwargs.setdefault("backend", SimulatorBackend())
     return turn.run_turn(engine=engine, target=t, message=message, **kwargs)
 

@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from studio.core.db import create_schema, make_engine, session_scope
+from studio.core.db import make_engine, session_scope
 from studio.core.errors import StudioError
 from studio.core.models import Assistant, AssistantVersion
+from studio.core.schema import upgrade_database
 from studio.design.schemas import blank_config
 
 
@@ -56,10 +57,10 @@ def test_deleting_an_assistant_cascades_to_its_versions(engine: Engine) -> None:
 @pytest.mark.parametrize("url", ["not a url", "nosuchdialect://x/y"])
 def test_a_bad_database_url_is_explained(url: str) -> None:
     with pytest.raises(StudioError, match="STUDIO_DATABASE_URL"):
-        create_schema(make_engine(url))
+        upgrade_database(make_engine(url))
 
 
 def test_an_unreachable_server_is_explained() -> None:
     engine = make_engine("postgresql+psycopg://u:p@127.0.0.1:1/none")
     with pytest.raises(StudioError, match="Cannot reach the database"):
-        create_schema(engine)
+        upgrade_database(engine)

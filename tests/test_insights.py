@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from studio.chat import insights
-from studio.chat.insights import Emotion, Intent, Urgency
+from studio.chat import insights, tagging
+from studio.chat.tagging import Emotion, Intent, Urgency
 from studio.core.errors import InvalidInput
 
 
@@ -26,7 +26,7 @@ from studio.core.errors import InvalidInput
     ],
 )
 def test_intent(message: str, intent: Intent) -> None:
-    assert insights.classify(message).intent is intent
+    assert tagging.classify(message).intent is intent
 
 
 @pytest.mark.parametrize(
@@ -41,7 +41,7 @@ def test_intent(message: str, intent: Intent) -> None:
     ],
 )
 def test_emotion(message: str, emotion: Emotion) -> None:
-    assert insights.classify(message).emotion is emotion
+    assert tagging.classify(message).emotion is emotion
 
 
 @pytest.mark.parametrize(
@@ -57,7 +57,7 @@ def test_emotion(message: str, emotion: Emotion) -> None:
     ],
 )
 def test_urgency(message: str, urgency: Urgency) -> None:
-    assert insights.classify(message).urgency is urgency
+    assert tagging.classify(message).urgency is urgency
 
 
 @pytest.mark.parametrize("message", ["", "   ", "x" * (insights.MAX_MESSAGE_CHARS + 1)])

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from studio.chat import providers
-from studio.chat.providers import ChatRequest, OpenAICompatibleBackend, StreamEvent
+from studio.chat import presets, protocol, providers
+from studio.chat.protocol import ChatRequest, StreamEvent
+from studio.chat.providers import OpenAICompatibleBackend
 from studio.core.errors import ProviderError
 from tests.fake_openai_server import FakeOpenAI, closed_port
 
@@ -81,16 +82,16 @@ def test_lists_models(server: FakeOpenAI) -> None:
 @pytest.mark.parametrize(
     ("model", "error", "partial", "max_seconds"),
     [
-        ("fault-slow", providers.ProviderTimeout, "", 2.5),
-        ("fault-stall", providers.StreamStalled, "Partial answer ", 2.5),
-        ("fault-cut", providers.StreamInterrupted, "Partial answer ", 2.0),
-        ("fault-401", providers.AuthenticationFailed, "", 2.0),
-        ("no-such-model", providers.ModelNotFound, "", 2.0),
-        ("fault-429-noheader", providers.RateLimited, "", 4.0),
-        ("fault-500", providers.ProviderUnavailable, "", 4.0),
-        ("fault-503", providers.ProviderUnavailable, "", 4.0),
-        ("fault-malformed", providers.MalformedResponse, "Partial answer ", 2.0),
-        ("fault-context", providers.ContextTooLong, "", 2.0),
+        ("fault-slow", protocol.ProviderTimeout, "", 2.5),
+        ("fault-stall", protocol.StreamStalled, "Partial answer ", 2.5),
+        ("fault-cut", protocol.StreamInterrupted, "Partial answer ", 2.0),
+        ("fault-401", protocol.AuthenticationFailed, "", 2.0),
+        ("no-such-model", protocol.ModelNotFound, "", 2.0),
+        ("fault-429-noheader", protocol.RateLimited, "", 4.0),
+        ("fault-500", protocol.ProviderUnavailable, "", 4.0),
+        ("fault-503", protocol.ProviderUnavailable, "", 4.0),
+        ("fault-malformed", protocol.MalformedResponse, "Partial answer ", 2.0),
+        ("fault-context", protocol.ContextTooLong, "", 2.0),
     ],
 )
 def test_faults_become_clear_provider_errors(
@@ -138,29 +139,29 @@ def test_retry_after_is_honoured(server: FakeOpenAI) -> None:
 def test_a_retry_after_beyond_the_deadline_fails_at_once() -> None:
     with FakeOpenAI(retry_after="30") as fake:
         started = time.monotonic()
-        with pytest.raises(providers.RateLimited) as caught:
+        with pytest.raises(protocol.RateLimited) as caught:
             run(backend(fake), "fault-429", deadline_s=5)
         assert time.monotonic() - started < 1.5 and fake.hits["fault-429"] == 1
         assert "30 s" in caught.value.message
 
 
 def test_bad_key_is_reported(server: FakeOpenAI) -> None:
-    with pytest.raises(providers.AuthenticationFailed) as caught:
+    with pytest.raises(protocol.AuthenticationFailed) as caught:
         run(backend(server, api_key="bad-key"), "fake-model")
     assert "bad-key" not in caught.value.message  # never echo a secret
 
 
 def test_connection_refused() -> None:
     b = OpenAICompatibleBackend(base_url=f"http://127.0.0.1:{closed_port()}/v1", max_retries=1)
-    with pytest.raises(providers.ProviderUnreachable, match="Nothing answers"):
+    with pytest.raises(protocol.ProviderUnreachable, match="Nothing answers"):
         run(b, "fake-model")
-    with pytest.raises(providers.ProviderUnreachable):
+    with pytest.raises(protocol.ProviderUnreachable):
         b.list_models()
 
 
 def test_the_turn_deadline_caps_everything(server: FakeOpenAI) -> None:
     started = time.monotonic()
-    with pytest.raises(providers.ProviderTimeout):
+    with pytest.raises(protocol.ProviderTimeout):
         run(backend(server, idle_timeout_s=10), "fault-slow", deadline_s=1.0)
     assert time.monotonic() - started < 2.0
 
@@ -169,23 +170,23 @@ def test_the_turn_deadline_caps_everything(server: FakeOpenAI) -> None:
 
 
 def test_api_key_from_env_wins(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert providers.resolve_api_key() is None and providers.api_key_status() == "not set"
+    assert presets.resolve_api_key() is None and presets.api_key_status() == "not set"
     monkeypatch.setenv("OPENAI_API_KEY", "sk-env")
-    assert providers.resolve_api_key() == "sk-env"
-    assert providers.api_key_status() == "set in the environment"
+    assert presets.resolve_api_key() == "sk-env"
+    assert presets.api_key_status() == "set in the environment"
 
 
 def test_api_key_from_streamlit_secrets(tmp_path: Path) -> None:
     (tmp_path / ".streamlit").mkdir()
     (tmp_path / ".streamlit" / "secrets.toml").write_text('OPENAI_API_KEY = "sk-secret"\n')
-    assert providers.resolve_api_key() == "sk-secret"
-    assert "sk-secret" not in providers.api_key_status()
+    assert presets.resolve_api_key() == "sk-secret"
+    assert "sk-secret" not in presets.api_key_status()
 
 
 def test_broken_secrets_file_means_no_key(tmp_path: Path) -> None:
     (tmp_path / ".streamlit").mkdir()
     (tmp_path / ".streamlit" / "secrets.toml").write_text("this is = = not toml")
-    assert providers.resolve_api_key() is None
+    assert presets.resolve_api_key() is None
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from studio.chat.simulator import extract_arguments, match_tool
+from studio.chat.tool_matching import extract_arguments, match_tool
 from studio.design.templates import get_template
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import func
@@ -12,12 +12,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
+from studio.chat.results import TurnResult, TurnTarget
 from studio.core.db import session_scope
 from studio.core.errors import InvalidInput, NotFound, StudioError
 from studio.core.models import ChatSession, Feedback, Turn, TurnSource, TurnStatus, utcnow
-
-if TYPE_CHECKING:
-    from studio.chat.turn import TurnResult, TurnTarget
 
 log = logging.getLogger(__name__)
 MAX_COMMENT = 2000

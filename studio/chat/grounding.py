@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from studio.chat.providers import ToolCallRequest
+from studio.chat.protocol import ToolCallRequest
 from studio.design import tools
 from studio.design.prompting import CompiledPrompt
 from studio.design.schemas import AssistantConfig, ToolSpec

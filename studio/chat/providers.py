@@ -8,202 +8,43 @@ OpenAI-compatible endpoint through the `openai` client. A backend runs ONE model
 from __future__ import annotations
 
 import json
-import os
 import time
-import tomllib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any
 
 import httpx2
 import openai
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
-from studio.core.config import get_settings
+from studio.chat.presets import PRESETS_BY_KEY, resolve_api_key
+from studio.chat.protocol import (
+    IDLE_TIMEOUT_S,
+    OPENAI_NAME,
+    AuthenticationFailed,
+    ChatBackend,
+    ChatRequest,
+    ContextTooLong,
+    MalformedResponse,
+    ModelNotFound,
+    ProviderRejected,
+    ProviderTimeout,
+    ProviderUnavailable,
+    ProviderUnreachable,
+    RateLimited,
+    StreamEvent,
+    StreamInterrupted,
+    StreamStalled,
+    ToolCallRequest,
+    Usage,
+)
+from studio.chat.simulator import SimulatorBackend
 from studio.core.errors import ProviderError
 
 if TYPE_CHECKING:
-    from studio.design.schemas import AssistantConfig
-    from studio.knowledge.bases import Passage
-
-SIMULATOR_LABEL = "Offline simulator — not a language model"
-SIMULATOR_NAME = "simulator"
-OPENAI_NAME = "openai-compatible"
+    pass
 
 CONNECT_TIMEOUT_S = 5.0
-IDLE_TIMEOUT_S = 15.0  # the stream watchdog: no byte for this long means the stream stalled
-TURN_DEADLINE_S = 60.0  # a whole turn (every round and retry) never takes longer
 MAX_BACKOFF_S = 8.0
-
-
-# --------------------------------------------------------------------------- errors
-
-
-class ProviderUnreachable(ProviderError):
-    """Nothing answers at the base URL."""
-
-
-class ProviderTimeout(ProviderError):
-    """No answer (or no end of answer) within the turn's deadline."""
-
-
-class StreamStalled(ProviderError):
-    """The reply started, then stopped arriving (the idle watchdog fired)."""
-
-
-class StreamInterrupted(ProviderError):
-    """The connection closed before the reply was complete."""
-
-
-class AuthenticationFailed(ProviderError):
-    """The API key is missing, wrong or not allowed to use this model."""
-
-
-class ModelNotFound(ProviderError):
-    """The endpoint does not know the model name."""
-
-
-class RateLimited(ProviderError):
-    """The provider asked us to slow down (HTTP 429)."""
-
-    def __init__(self, message: str, *, retry_after_s: float | None = None) -> None:
-        super().__init__(message)
-        self.retry_after_s = retry_after_s
-
-
-class ProviderUnavailable(ProviderError):
-    """The provider kept failing with a server error (5xx)."""
-
-
-class MalformedResponse(ProviderError):
-    """The provider sent something that is not valid OpenAI-compatible JSON."""
-
-
-class ContextTooLong(ProviderError):
-    """The prompt plus history does not fit in the model's context window."""
-
-
-class ProviderRejected(ProviderError):
-    """The provider refused the request for another reason (HTTP 400/422…)."""
-
-
-# --------------------------------------------------------------------------- shapes
-
-
-class ToolCallRequest(BaseModel):
-    """A tool call as the model asked for it; `arguments` is the raw JSON text it sent."""
-
-    id: str
-    name: str
-    arguments: str
-
-
-class Usage(BaseModel):
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-
-
-@dataclass(frozen=True)
-class StreamEvent:
-    """One thing a model round produced: a text delta, the tool calls, the usage, or the end."""
-
-    kind: Literal["text", "tool_calls", "usage", "done"]
-    text: str = ""
-    tool_calls: tuple[ToolCallRequest, ...] = ()
-    usage: Usage | None = None
-    finish_reason: str | None = None
-
-
-@dataclass
-class ChatRequest:
-    """One model round. `config`/`passages` let the simulator work without parsing the prompt."""
-
-    messages: list[dict[str, Any]]
-    model: str
-    tools: list[dict[str, Any]] = field(default_factory=list)
-    temperature: float = 0.3
-    max_tokens: int = 600
-    deadline: float = field(default_factory=lambda: time.monotonic() + TURN_DEADLINE_S)
-    config: AssistantConfig | None = None
-    passages: list[Passage] = field(default_factory=list)
-
-
-class ChatBackend(Protocol):
-    """What `studio.chat.turn` needs from a backend."""
-
-    name: str  # stored with each turn: "simulator" or "openai-compatible"
-    label: str  # shown to people
-
-    def stream_chat(self, request: ChatRequest) -> Iterator[StreamEvent]:
-        """Run one model round, yielding text deltas, then tool calls/usage, then "done"."""
-        ...
-
-    def list_models(self) -> list[str]:
-        """Model names the backend offers. Raises ProviderError if it cannot be reached."""
-        ...
-
-
-# --------------------------------------------------------------------------- providers
-
-
-@dataclass(frozen=True)
-class ProviderPreset:
-    key: str
-    label: str
-    base_url: str | None  # None: the simulator; "" : the user types a URL
-    needs_key: bool
-
-
-PRESETS: tuple[ProviderPreset, ...] = (
-    ProviderPreset("simulator", SIMULATOR_LABEL, None, False),
-    ProviderPreset("openai", "OpenAI", "https://api.openai.com/v1", True),
-    ProviderPreset("ollama", "Ollama (this computer)", "http://localhost:11434/v1", False),
-    ProviderPreset("vllm", "vLLM (this computer)", "http://localhost:8000/v1", False),
-    ProviderPreset("lmstudio", "LM Studio (this computer)", "http://localhost:1234/v1", False),
-    ProviderPreset(
-        "llamacpp", "llama.cpp server (this computer)", "http://localhost:8080/v1", False
-    ),
-    ProviderPreset("custom", "Custom OpenAI-compatible URL", "", False),
-)
-PRESETS_BY_KEY = {p.key: p for p in PRESETS}
-
-KEY_NAMES = ("STUDIO_LLM_API_KEY", "OPENAI_API_KEY")
-
-
-def _secrets_files() -> list[Path]:
-    return [Path.cwd() / ".streamlit" / "secrets.toml", Path.home() / ".streamlit" / "secrets.toml"]
-
-
-def resolve_api_key() -> str | None:
-    """The API key from the environment or `.streamlit/secrets.toml`; None when none is set."""
-    configured = get_settings().llm_api_key  # STUDIO_LLM_API_KEY, also from a .env file
-    if configured is not None and configured.get_secret_value().strip():
-        return configured.get_secret_value().strip()
-    for name in KEY_NAMES:
-        value = os.environ.get(name, "").strip()
-        if value:
-            return value
-    for path in _secrets_files():
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError):
-            continue  # a missing or broken secrets file simply means "no key there"
-        for name in KEY_NAMES:
-            stored = data.get(name)
-            if isinstance(stored, str) and stored.strip():
-                return stored.strip()
-    return None
-
-
-def api_key_status() -> str:
-    """Where the key comes from, without revealing it (for the UI)."""
-    if any(os.environ.get(n, "").strip() for n in KEY_NAMES):
-        return "set in the environment"
-    if resolve_api_key():
-        return "set in .streamlit/secrets.toml"
-    return "not set"
-
 
 # --------------------------------------------------------------------------- OpenAI-compatible
 
@@ -461,8 +302,6 @@ def make_backend(
     idle_timeout_s: float = IDLE_TIMEOUT_S,
 ) -> ChatBackend:
     """The backend for a provider preset or custom URL. Raises ProviderError if the URL is bad."""
-    from studio.chat.simulator import SimulatorBackend  # the simulator imports this module
-
     chosen = PRESETS_BY_KEY.get(preset)
     if chosen is None:
         raise ProviderError(f'Unknown provider "{preset}". Pick one from the list.')

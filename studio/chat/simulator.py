@@ -14,8 +14,8 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from studio.chat import insights
-from studio.chat.providers import (
+from studio.chat import insights, tagging
+from studio.chat.protocol import (
     SIMULATOR_LABEL,
     SIMULATOR_NAME,
     ChatRequest,
@@ -23,75 +23,10 @@ from studio.chat.providers import (
     ToolCallRequest,
     Usage,
 )
+from studio.chat.tool_matching import extract_arguments, match_tool
 from studio.design.schemas import AssistantConfig, Persona, ToolSpec
 
 SIMULATOR_MODEL = "offline-simulator"
-
-# Verbs that say nothing about which tool is meant ("get", "check"…), ignored when matching.
-GENERIC_TOOL_WORDS = frozenset(
-    [
-        "get",
-        "check",
-        "start",
-        "create",
-        "send",
-        "find",
-        "request",
-        "book",
-        "make",
-        "set",
-        "look",
-        "fetch",
-        "show",
-        "list",
-        "info",
-        "information",
-        "detail",
-        "details",
-        "status",
-        "id",
-        "number",
-    ]
-)
-ACTION_CUES = insights._rx(
-    r"\bi (?:want|would like|wanna|need) to\b",
-    r"\bi'?d like\b",
-    r"\bplease\b",
-    r"\bcan you\b",
-    r"\bcould you\b",
-    r"\bwhere is\b",
-    r"\btrack\b",
-    r"\bstart\b",
-    r"\bbook\b",
-    r"\breset\b",
-    r"\bsend\b",
-    r"\bcreate\b",
-    r"\bopen a\b",
-    r"\bcheck\b",
-    r"\bfind\b",
-    r"\bquote\b",
-    r"\brefill\b",
-    r"\bschedule\b",
-)
-INFO_CUES = insights._rx(
-    r"\bpolicy\b",
-    r"\bhow long\b",
-    r"\bhow do(?:es)?\b",
-    r"\bwhat is\b",
-    r"\bwhat are\b",
-    r"\bwhen do\b",
-    r"\bdo you\b",
-)
-
-ID_RE = re.compile(
-    r"#\s?([A-Za-z]{0,4}-?\d{3,})|\b([A-Za-z]{1,4}-?\d{3,})\b|\b(\d{4,})\b"
-    r"|\b([A-Z][A-Z0-9]+(?:-[A-Z0-9]+)+)\b"  # SKU-like codes: NW-JKT-ALPINE
-)
-EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-DATE_RE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
-PHONE_RE = re.compile(r"\+?\d[\d\s().-]{6,}\d")
-NUMBER_RE = re.compile(r"\b\d+(?:\.\d+)?\b")
-FREE_TEXT_PARAMS = ("reason", "summary", "description", "message", "details", "note", "issue")
 
 
 def _chars_to_tokens(text: str) -> int:
@@ -138,7 +73,7 @@ class SimulatorBackend:
         if last.get("role") == "tool":
             return [], voice.finish(_phrase_tool_results(request.messages), config)
         user = str(last.get("content") or "")
-        tags = insights.classify(user)
+        tags = tagging.classify(user)
         persona = config.persona
 
         for topic in persona.forbidden_topics:
@@ -148,9 +83,9 @@ class SimulatorBackend:
             insights.mentions_topic(user, t) for t in persona.escalation_triggers
         ):
             return [], voice.escalate(config, tags)
-        if tags.intent is insights.Intent.GREETING:
+        if tags.intent is tagging.Intent.GREETING:
             return [], voice.greet(config)
-        if tags.intent is insights.Intent.FAREWELL:
+        if tags.intent is tagging.Intent.FAREWELL:
             return [], persona.farewells[0] if persona.farewells else voice.farewell()
 
         tool = match_tool(user, [t for t in config.tools if t.enabled])
@@ -211,110 +146,6 @@ def _short(value: Any) -> str:
         value = ", ".join(n for n in names if n) or f"{len(value)} entries"
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     return text if len(text) <= 160 else text[:157] + "…"
-
-
-# --------------------------------------------------------------------------- tools
-
-
-def _tool_words(tool: ToolSpec) -> tuple[set[str], set[str]]:
-    name = set(insights.content_words(tool.name.replace("_", " "))) - GENERIC_TOOL_WORDS
-    desc = set(insights.content_words(tool.description)) - GENERIC_TOOL_WORDS
-    return name, desc
-
-
-def match_tool(message: str, tools: list[ToolSpec]) -> ToolSpec | None:
-    """The tool the message asks for, or None; words rare among the tools weigh more."""
-    if not tools:
-        return None
-    words = set(insights.content_words(message))
-    docs = [_tool_words(t) for t in tools]
-    df: dict[str, int] = {}
-    for name, desc in docs:
-        for w in name | desc:
-            df[w] = df.get(w, 0) + 1
-    best: tuple[float, ToolSpec] | None = None
-    for tool, (name, desc) in zip(tools, docs, strict=True):
-        score = 0.0
-        for w in words & (name | desc):
-            weight = math.log(1 + len(tools) / df[w])
-            score += weight * (2.0 if w in name else 1.0)
-        if not words & name:
-            continue  # a tool is only called when its own name's key word is mentioned
-        if best is None or score > best[0]:
-            best = (score, tool)
-    if best is None:
-        return None
-    tool = best[1]
-    args, _ = extract_arguments(message, tool)
-    has_specific = any(k not in FREE_TEXT_PARAMS for k in args)
-    if INFO_CUES.search(message) and not has_specific:
-        return None  # "what is your return policy?" is a question for the knowledge base
-    if has_specific or ACTION_CUES.search(message):
-        return tool
-    return None
-
-
-def extract_arguments(message: str, tool: ToolSpec) -> tuple[dict[str, Any], list[str]]:
-    """Arguments found in the message per the tool's JSON schema, and the required ones missing."""
-    properties = tool.parameters.get("properties") or {}
-    args: dict[str, Any] = {}
-    for name, schema in properties.items():
-        value = _extract_one(message, name, schema if isinstance(schema, dict) else {})
-        if value is not None:
-            args[name] = value
-    # Free text ("reason", "summary") is the message itself, but only alongside something specific.
-    for name, schema in properties.items():
-        if name in args or not any(k in name for k in FREE_TEXT_PARAMS):
-            continue
-        if isinstance(schema, dict) and "enum" in schema:
-            continue
-        args[name] = message.strip()[:200]
-    missing = [r for r in tool.required if r not in args]
-    return args, missing
-
-
-def _extract_one(message: str, name: str, schema: dict[str, Any]) -> Any:
-    kind = schema.get("type", "string")
-    enum = schema.get("enum")
-    if isinstance(enum, list) and enum:
-        words = set(insights.content_words(message))
-        for option in enum:
-            wanted = set(insights.content_words(str(option).replace("_", " ")))
-            if wanted and wanted <= words:
-                return option
-        if name in ("severity", "urgency", "priority"):
-            # No severity word in the message: use the urgency the classifier heard in it.
-            heard = insights.classify(message).urgency.value
-            if heard in enum:
-                return heard
-        return "other" if "other" in enum else None
-    pattern = schema.get("pattern")
-    if isinstance(pattern, str):
-        try:
-            found = re.search(pattern.strip("^$"), message)
-        except re.error:
-            found = None  # a broken pattern just means "no hint from the schema"
-        if found:
-            return found.group(0)
-    if "email" in name:
-        found = EMAIL_RE.search(message)
-        return found.group(0) if found else None
-    if "date" in name or schema.get("format") == "date":
-        found = DATE_RE.search(message)
-        return found.group(0) if found else None
-    if "phone" in name:
-        found = PHONE_RE.search(message)
-        return found.group(0).strip() if found else None
-    if kind in ("integer", "number"):
-        found = NUMBER_RE.search(EMAIL_RE.sub(" ", message))
-        if not found:
-            return None
-        return int(float(found.group(0))) if kind == "integer" else float(found.group(0))
-    if name.endswith("_id") or name == "id":
-        found = ID_RE.search(EMAIL_RE.sub(" ", message))
-        if found:
-            return next(g for g in found.groups() if g)
-    return None
 
 
 # --------------------------------------------------------------------------- answers
@@ -378,8 +209,8 @@ class Voice:
             "Cheers, take care!",
         )
 
-    def empathize(self, tags: insights.Tags) -> str:
-        if tags.emotion in insights.NEGATIVE_EMOTIONS and self.persona.empathy >= 40:
+    def empathize(self, tags: tagging.Tags) -> str:
+        if tags.emotion in tagging.NEGATIVE_EMOTIONS and self.persona.empathy >= 40:
             return self._say(
                 "I understand this is frustrating, and I am sorry for the trouble. ",
                 "I'm sorry about the trouble — let's sort it out. ",
@@ -396,7 +227,7 @@ class Voice:
             "Sorry, I can't go there! Anything else I can help with?",
         )
 
-    def escalate(self, config: AssistantConfig, tags: insights.Tags) -> str:
+    def escalate(self, config: AssistantConfig, tags: tagging.Tags) -> str:
         return self.empathize(tags) + self._say(
             f"I will connect you with a member of the {config.business.company_name} team, who "
             "can help you further.",

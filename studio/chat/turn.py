@@ -12,14 +12,12 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from pydantic import BaseModel, Field
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
-from studio.chat import conversations, insights, pricing
+from studio.chat import conversations, insights, pricing, tagging
 from studio.chat.grounding import (
-    Citation,
     HistoryMessage,
     ToolCallRecord,
     build_messages,
@@ -28,7 +26,7 @@ from studio.chat.grounding import (
     fallback_reply,
     tool_result_block,
 )
-from studio.chat.providers import (
+from studio.chat.protocol import (
     SIMULATOR_NAME,
     TURN_DEADLINE_S,
     ChatBackend,
@@ -36,7 +34,9 @@ from studio.chat.providers import (
     StreamEvent,
     ToolCallRequest,
 )
-from studio.chat.simulator import SIMULATOR_MODEL, match_tool
+from studio.chat.results import TurnResult, TurnTarget
+from studio.chat.simulator import SIMULATOR_MODEL
+from studio.chat.tool_matching import match_tool
 from studio.core.db import session_scope
 from studio.core.errors import ProviderError, StudioError
 from studio.core.models import TurnSource, TurnStatus
@@ -53,51 +53,6 @@ MAX_TOOL_ROUNDS = 4  # model → tool → model… at most this many tool rounds
 
 class ToolLoopExceeded(ProviderError):
     """The model kept calling tools without ever answering."""
-
-
-class TurnTarget(BaseModel):
-    """Which configuration a turn runs: the draft (version_number None) or a saved version."""
-
-    assistant_id: int
-    config: AssistantConfig
-    config_hash: str
-    version_number: int | None = None
-
-
-class TurnResult(BaseModel):
-    """Everything the inspector shows about one turn; plain data, safe to keep in session state."""
-
-    user_message: str
-    reply: str = ""
-    status: TurnStatus = TurnStatus.OK
-    error: str | None = None
-    error_kind: str | None = None
-    backend: str
-    backend_label: str
-    model: str
-    passages: list[Passage] = Field(default_factory=list)
-    citations: list[Citation] = Field(default_factory=list)
-    tool_calls: list[ToolCallRecord] = Field(default_factory=list)
-    messages: list[dict[str, Any]] = Field(default_factory=list)
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    ttft_ms: float | None = None
-    latency_ms: float = 0.0
-    model_ms: float = 0.0  # time spent waiting for the backend
-    cost_usd: float = 0.0
-    cost_known: bool = True
-    tags: insights.Tags | None = None
-    lint_flags: list[str] = Field(default_factory=list)
-    grounded: bool | None = None
-    escalated: bool = False
-    session_id: int | None = None
-    turn_id: int | None = None
-    log_error: str | None = None
-
-    @property
-    def overhead_ms(self) -> float:
-        """Time the studio itself spent (everything but waiting for the model)."""
-        return max(0.0, self.latency_ms - self.model_ms)
 
 
 def draft_target(*, session: Session, assistant_id: int) -> TurnTarget:
@@ -183,7 +138,7 @@ def run_turn(
         backend_label=backend.label,
         model=model_name,
         session_id=session_id,
-        tags=insights.classify(text),
+        tags=tagging.classify(text),
     )
     flags: list[str] = []
 
@@ -212,8 +167,8 @@ def run_turn(
 
     tags = result.tags
     small_talk = tags is not None and tags.intent in (
-        insights.Intent.GREETING,
-        insights.Intent.FAREWELL,
+        tagging.Intent.GREETING,
+        tagging.Intent.FAREWELL,
     )
     if (
         config.retrieval.enabled
@@ -379,10 +334,10 @@ def _finish(
 def result_from_record(record: conversations.TurnRecord) -> TurnResult:
     """A stored turn in the shape the inspector shows (for reopening a past conversation)."""
     tags = (
-        insights.Tags(
-            intent=insights.Intent(record.intent),
-            emotion=insights.Emotion(record.emotion or "neutral"),
-            urgency=insights.Urgency(record.urgency or "low"),
+        tagging.Tags(
+            intent=tagging.Intent(record.intent),
+            emotion=tagging.Emotion(record.emotion or "neutral"),
+            urgency=tagging.Urgency(record.urgency or "low"),
         )
         if record.intent
         else None

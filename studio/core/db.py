@@ -1,4 +1,4 @@
-"""Database engine, sessions and schema creation for SQLite (default) or PostgreSQL."""
+"""Database engine and sessions for SQLite (default) or PostgreSQL (schema: `core.schema`)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
-from sqlmodel import Session, SQLModel, create_engine
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlmodel import Session, create_engine
 
 from studio.core import models  # noqa: F401  (registers every table on SQLModel.metadata)
 from studio.core.errors import StudioError
@@ -39,17 +39,6 @@ def make_engine(url: str) -> Engine:
         raise StudioError(
             f"The database URL {url!r} is not valid. Set STUDIO_DATABASE_URL to e.g. "
             "sqlite:///data/studio.db or postgresql+psycopg://user:pass@host/db."
-        ) from exc
-
-
-def create_schema(engine: Engine) -> None:
-    """Create every table that does not exist yet. Raises StudioError if the DB is unreachable."""
-    try:
-        SQLModel.metadata.create_all(engine)
-    except OperationalError as exc:
-        raise StudioError(
-            f"Cannot reach the database ({engine.url.render_as_string(hide_password=True)}): "
-            f"{exc.orig}. Check STUDIO_DATABASE_URL and that the server is running."
         ) from exc
 
 

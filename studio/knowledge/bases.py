@@ -17,14 +17,8 @@ from sqlmodel import Session, col
 
 from studio.core.errors import Conflict
 from studio.core.models import Document, KnowledgeBase
-from studio.design.schemas import RetrievalSettings
 from studio.knowledge.embeddings import DEFAULT_EMBEDDING, OPTIONS
-from studio.knowledge.ingest import (
-    add_files,
-    delete_document,
-    preview_chunks,
-    reindex_all,
-)
+from studio.knowledge.ingest import add_files, delete_document, preview_chunks, reindex_all
 from studio.knowledge.retry import retry_document, retry_documents
 from studio.knowledge.store import KnowledgeStore, open_store, search
 from studio.knowledge.types import (
@@ -32,6 +26,7 @@ from studio.knowledge.types import (
     FileOutcome,
     KnowledgeBaseInfo,
     Passage,
+    RetrievalOptions,
     UploadedFile,
     check_chunking,
 )
@@ -149,7 +144,7 @@ def retrieve(
     store: KnowledgeStore,
     assistant_id: int,
     query: str,
-    settings: RetrievalSettings,
+    settings: RetrievalOptions,
 ) -> list[Passage]:
     """The top-k passages for `query` from the assistant's knowledge base, each marked with whether
     it passes the score threshold; [] when retrieval is off or there is no knowledge base.

@@ -10,16 +10,11 @@ from sqlmodel import Session, col
 
 from studio.core.errors import KnowledgeError, NotFound
 from studio.core.models import Document, DocumentStatus
-from studio.knowledge.ingest import (
-    Progress,
-    StopCheck,
-    Waves,
-    drop_chunks,
-    upload_path,
-)
+from studio.knowledge.ingest import upload_path
 from studio.knowledge.parsing import chunk_document, parse_document
 from studio.knowledge.store import KnowledgeStore
 from studio.knowledge.types import DocumentInfo, FileOutcome, load_knowledge_base
+from studio.knowledge.waves import Progress, StopCheck, Waves, drop_chunks
 
 
 def documents_to_retry(session: Session, knowledge_base_id: int) -> list[int]:

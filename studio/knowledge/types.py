@@ -1,15 +1,32 @@
-"""The plain shapes knowledge functions return, and two checks shared by its modules."""
+"""The plain shapes knowledge functions take and return, and two checks shared by its modules."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from pydantic import BaseModel
 from sqlmodel import Session
 
 from studio.core.errors import KnowledgeError, NotFound
 from studio.core.models import DocumentStatus, KnowledgeBase
+
+
+class RetrievalOptions(Protocol):
+    """How to retrieve: what `retrieve` reads of an assistant's retrieval settings (the design
+    package's `RetrievalSettings` is one), so knowledge does not depend on design."""
+
+    @property
+    def enabled(self) -> bool: ...
+    @property
+    def top_k(self) -> int: ...
+    @property
+    def score_threshold(self) -> float: ...
+    @property
+    def hybrid(self) -> bool: ...
+    @property
+    def keyword_weight(self) -> float: ...
 
 
 class Passage(BaseModel):

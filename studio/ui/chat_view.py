@@ -8,7 +8,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from studio.chat import conversations, providers, turn
+from studio.chat import conversations, presets, protocol, turn
+from studio.chat.results import TurnResult
 from studio.core.config import get_settings
 from studio.core.db import session_scope
 from studio.core.errors import ProviderError, StudioError
@@ -24,7 +25,7 @@ PENDING = "preview_pending"  # a message to (re)send on this run
 
 @dataclass(frozen=True)
 class ProviderChoice:
-    backend: providers.ChatBackend
+    backend: protocol.ChatBackend
     model: str | None  # None: the assistant's configured model (or the simulator)
 
 
@@ -50,7 +51,7 @@ def _models_at(preset: str, base_url: str | None) -> list[str]:
 
 def provider_picker(default_model: str) -> ProviderChoice | None:
     """Provider, base URL and model; None (with a message shown) when the choice is unusable."""
-    keys = [p.key for p in providers.PRESETS]
+    keys = [p.key for p in presets.PRESETS]
     settings = get_settings()
     if PROVIDER not in st.session_state and settings.llm_base_url:
         # A configured endpoint (STUDIO_LLM_BASE_URL) is where the page starts.
@@ -62,10 +63,10 @@ def provider_picker(default_model: str) -> ProviderChoice | None:
             "Provider",
             keys,
             key=PROVIDER,
-            format_func=lambda k: providers.PRESETS_BY_KEY[k].label,
+            format_func=lambda k: presets.PRESETS_BY_KEY[k].label,
             help="The offline simulator needs no key and no network.",
         )
-        chosen = providers.PRESETS_BY_KEY[preset]
+        chosen = presets.PRESETS_BY_KEY[preset]
         if chosen.base_url is None:
             st.caption("Deterministic replies built from your configuration and knowledge base, "
                        "so you can try the design before connecting a model.")  # fmt: skip
@@ -73,7 +74,7 @@ def provider_picker(default_model: str) -> ProviderChoice | None:
         url = chosen.base_url
         if preset == "custom":
             url = st.text_input("Base URL", key=BASE_URL, placeholder="http://localhost:11434/v1")
-        st.caption(f"API key: **{providers.api_key_status()}** · set STUDIO_LLM_API_KEY or "
+        st.caption(f"API key: **{presets.api_key_status()}** · set STUDIO_LLM_API_KEY or "
                    "OPENAI_API_KEY (environment or .streamlit/secrets.toml).")  # fmt: skip
         try:
             backend = get_chat_backend(preset, url or None)
@@ -87,7 +88,7 @@ def provider_picker(default_model: str) -> ProviderChoice | None:
         return ProviderChoice(backend=backend, model=model)
 
 
-def _metrics_table(r: turn.TurnResult) -> pd.DataFrame:
+def _metrics_table(r: TurnResult) -> pd.DataFrame:
     tags = r.tags
     rows = [
         ("Backend", r.backend_label), ("Model", r.model), ("Status", r.status.value),
@@ -104,7 +105,7 @@ def _metrics_table(r: turn.TurnResult) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["", "value"])
 
 
-def inspector(r: turn.TurnResult, index: int) -> None:
+def inspector(r: TurnResult, index: int) -> None:
     """What happened in a turn: sources, tools, messages sent, numbers."""
     with st.expander("Inspector", icon=":material/search:"):
         sources, tools_tab, sent, numbers = st.tabs(
@@ -135,7 +136,7 @@ def inspector(r: turn.TurnResult, index: int) -> None:
             st.dataframe(_metrics_table(r), hide_index=True, width="stretch")
 
 
-def feedback(r: turn.TurnResult, index: int) -> None:
+def feedback(r: TurnResult, index: int) -> None:
     """👍/👎 with a comment, and "edit reply" storing the answer it should have given."""
     if r.turn_id is None:
         st.caption("This turn was not saved, so it cannot take feedback.")
@@ -173,7 +174,7 @@ def _store(action: Any, message: str) -> None:
         st.error(str(error))
 
 
-def show_turn(r: turn.TurnResult, index: int, *, last: bool, readonly: bool) -> None:
+def show_turn(r: TurnResult, index: int, *, last: bool, readonly: bool) -> None:
     """One exchange: the user's message, the reply (or the error), inspector and feedback."""
     with st.chat_message("user"):
         st.markdown(r.user_message)

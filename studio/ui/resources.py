@@ -5,7 +5,9 @@ from __future__ import annotations
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from studio.chat.providers import ChatBackend, api_key_status, make_backend
+from studio.chat.presets import api_key_status
+from studio.chat.protocol import ChatBackend
+from studio.chat.providers import make_backend
 from studio.core.config import get_settings
 from studio.knowledge.store import KnowledgeStore
 from studio.startup import prepare_database, prepare_knowledge

@@ -46,7 +46,7 @@ def build_database(url: str, *, n_assistants: int, n_versions: int) -> int:
     """Bulk-insert assistants and versions; return the id of one assistant to open."""
     from sqlalchemy import insert
 
-    from studio.core.db import create_schema, make_engine
+    from studio.core.db import make_engine
     from studio.core.models import (
         Assistant,
         AssistantStatus,
@@ -54,10 +54,11 @@ def build_database(url: str, *, n_assistants: int, n_versions: int) -> int:
         StudioMarker,
         utcnow,
     )
+    from studio.core.schema import upgrade_database
     from studio.design.templates import list_templates
 
     engine = make_engine(url)
-    create_schema(engine)
+    upgrade_database(engine)
     templates = list_templates()
     now = utcnow()
     assistants: list[dict[str, Any]] = []

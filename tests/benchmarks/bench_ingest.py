@@ -65,8 +65,9 @@ def peak_rss_mb() -> float:
 
 def run_studio(count: int, embedding: str) -> dict[str, float]:
     from studio.core.config import Settings
-    from studio.core.db import create_schema, make_engine, session_scope
+    from studio.core.db import make_engine, session_scope
     from studio.core.models import Assistant
+    from studio.core.schema import upgrade_database
     from studio.knowledge.bases import UploadedFile, add_files, create_knowledge_base, reindex_all
     from studio.knowledge.store import open_store
 
@@ -74,7 +75,7 @@ def run_studio(count: int, embedding: str) -> dict[str, float]:
     tmp = Path(tempfile.mkdtemp(prefix="bench_ingest_"))
     settings = Settings(data_dir=tmp / "data", model_cache_dir=MODEL_CACHE)
     engine = make_engine(f"sqlite:///{tmp / 'bench.db'}")
-    create_schema(engine)
+    upgrade_database(engine)
     store = open_store(settings)
     start = time.perf_counter()
     store.check_embedding(embedding)  # model preparation and load: once, not ingest

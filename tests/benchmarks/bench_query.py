@@ -23,8 +23,9 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from studio.core.config import Settings  # noqa: E402
-from studio.core.db import create_schema, make_engine, session_scope  # noqa: E402
+from studio.core.db import make_engine, session_scope  # noqa: E402
 from studio.core.models import Assistant, KnowledgeBase  # noqa: E402
+from studio.core.schema import upgrade_database  # noqa: E402
 from studio.design.schemas import RetrievalSettings  # noqa: E402
 from studio.knowledge.bases import create_knowledge_base, retrieve  # noqa: E402
 from studio.knowledge.embeddings import DEFAULT_EMBEDDING  # noqa: E402
@@ -49,7 +50,7 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="bench_query_"))
     settings = Settings(data_dir=tmp / "data")
     engine = make_engine(f"sqlite:///{tmp / 'bench.db'}")
-    create_schema(engine)
+    upgrade_database(engine)
     store = open_store(settings)
     with session_scope(engine) as session:
         assistant = Assistant(name="bench", draft_config={})

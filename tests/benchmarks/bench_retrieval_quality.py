@@ -20,9 +20,10 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from studio.core.config import Settings  # noqa: E402
-from studio.core.db import create_schema, make_engine, session_scope  # noqa: E402
+from studio.core.db import make_engine, session_scope  # noqa: E402
 from studio.core.errors import KnowledgeError  # noqa: E402
 from studio.core.models import Assistant  # noqa: E402
+from studio.core.schema import upgrade_database  # noqa: E402
 from studio.design.schemas import RetrievalSettings  # noqa: E402
 from studio.knowledge.admin import sample_files  # noqa: E402
 from studio.knowledge.bases import add_files, create_knowledge_base  # noqa: E402
@@ -53,7 +54,7 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="bench_quality_"))
     settings = Settings(data_dir=tmp / "data")
     engine = make_engine(f"sqlite:///{tmp / 'bench.db'}")
-    create_schema(engine)
+    upgrade_database(engine)
     store = open_store(settings)
     results: dict[tuple[str, float], list[int | None]] = defaultdict(list)
     latencies: dict[str, list[float]] = defaultdict(list)

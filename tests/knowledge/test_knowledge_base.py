@@ -8,7 +8,7 @@ from sqlmodel import Session
 from studio.core.errors import Conflict, KnowledgeError
 from studio.core.models import Document, DocumentStatus, KnowledgeBase
 from studio.design.schemas import RetrievalSettings
-from studio.knowledge import ingest
+from studio.knowledge import ingest, waves
 from studio.knowledge.admin import reconcile
 from studio.knowledge.bases import (
     KnowledgeStore,
@@ -315,7 +315,7 @@ def test_reindex_all_with_new_chunking_swaps_collections(
 def test_reindex_all_embeds_in_waves_and_reports_a_lost_original(
     session: Session, store: KnowledgeStore, kb_id: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(ingest, "WAVE_CHUNKS", 2)  # several waves for a small corpus
+    monkeypatch.setattr(waves, "WAVE_CHUNKS", 2)  # several waves for a small corpus
     add_files(session=session, store=store, knowledge_base_id=kb_id, files=CORPUS)
     lost = session.get(Document, list_documents(session=session, knowledge_base_id=kb_id)[1].id)
     assert lost is not None
