@@ -166,6 +166,18 @@ def get_assistant(*, session: Session, assistant_id: int) -> AssistantDetail:
     return AssistantDetail(**summary.model_dump(), draft=AssistantConfig.model_validate(draft_json))
 
 
+def find_assistant(*, session: Session, reference: str) -> AssistantSummary:
+    """The assistant a person means by `reference`: its id, or its name (case and spacing
+    ignored), archived ones included. Raises NotFound naming the assistants there are."""
+    wanted = " ".join(reference.split()).casefold()
+    every = list_assistants(session=session, include_archived=True)
+    for summary in every:
+        if str(summary.id) == wanted or summary.name.casefold() == wanted:
+            return summary
+    names = ", ".join(f'"{a.name}" (#{a.id})' for a in every[:10]) or "none yet"
+    raise NotFound(f'No assistant is called "{reference}". Assistants: {names}.')
+
+
 # --------------------------------------------------------------------------- names
 
 
