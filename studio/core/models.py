@@ -210,7 +210,10 @@ class VoteChoice(StrEnum):
 class ComparisonVote(SQLModel, table=True):
     """One blind vote on one compare turn, with the full identity of both variants."""
 
-    __table_args__ = (Index("ix_vote_pair", "a_config_hash", "b_config_hash"),)
+    __table_args__ = (
+        Index("ix_vote_pair", "a_config_hash", "b_config_hash"),
+        UniqueConstraint("comparison_id", "turn_no", name="uq_vote_turn"),  # one vote per turn
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     comparison_id: str = Field(max_length=36, index=True)

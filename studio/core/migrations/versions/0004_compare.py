@@ -49,6 +49,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["b_assistant_id"], ["assistant.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["b_turn_id"], ["turn.id"], ondelete="SET NULL"),
         sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("comparison_id", "turn_no", name="uq_vote_turn"),
     )
     with op.batch_alter_table("comparisonvote", schema=None) as batch_op:
         batch_op.create_index(
