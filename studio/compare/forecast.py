@@ -85,23 +85,27 @@ def forecast(*, session: Session, variant: Variant, monthly_conversations: int) 
             f"Enter a monthly volume between 0 and {MAX_MONTHLY_CONVERSATIONS:,} conversations."
         )
     target = variant.target
-    rows = session.connection().execute(
-        select(
-            col(Turn.session_id),
-            col(Turn.backend),
-            func.count(),
-            func.sum(Turn.prompt_tokens),
-            func.sum(Turn.completion_tokens),
-            func.sum(Turn.cost_usd),
+    rows = (
+        session.connection()
+        .execute(
+            select(
+                col(Turn.session_id),
+                col(Turn.backend),
+                func.count(),
+                func.sum(Turn.prompt_tokens),
+                func.sum(Turn.completion_tokens),
+                func.sum(Turn.cost_usd),
+            )
+            .join(ChatSession, col(ChatSession.id) == col(Turn.session_id))
+            .where(
+                col(ChatSession.source) == TurnSource.COMPARE,
+                col(ChatSession.assistant_id) == target.assistant_id,
+                col(ChatSession.config_hash) == target.config_hash,
+            )
+            .group_by(col(Turn.session_id), col(Turn.backend))
         )
-        .join(ChatSession, col(ChatSession.id) == col(Turn.session_id))
-        .where(
-            col(ChatSession.source) == TurnSource.COMPARE,
-            col(ChatSession.assistant_id) == target.assistant_id,
-            col(ChatSession.config_hash) == target.config_hash,
-        )
-        .group_by(col(Turn.session_id), col(Turn.backend))
-    ).all()
+        .all()
+    )
     price = pricing.get_price(session=session, model=target.config.model.model)
     sessions: set[int] = set()
     turns = prompt = completion = 0

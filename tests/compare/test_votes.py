@@ -46,14 +46,22 @@ def test_a_vote_keeps_both_identities_and_reads_back_per_pair(session: Session) 
     sid = shop(session)
     plain, warm = variant(session, sid), variant(session, sid, sliders={"empathy": 95})
     stored = votes.record_vote(
-        session=session, comparison_id="cmp", turn_no=0, a=plain, b=warm,
-        choice=VoteChoice.B, reason="  warmer  ", swapped=True, message="Where is my order?",
-    )  # fmt: skip
+        session=session,
+        comparison_id="cmp",
+        turn_no=0,
+        a=plain,
+        b=warm,
+        choice=VoteChoice.B,
+        reason="  warmer  ",
+        swapped=True,
+        message="Where is my order?",
+    )
     assert stored.reason == "warmer" and stored.a.version_number == 1
     assert stored.b.overrides == {"sliders": {"empathy": 95}}
     assert stored.b.config_hash == warm.target.config_hash
-    votes.record_vote(session=session, comparison_id="cmp", turn_no=1, a=plain, b=warm,
-                      choice=VoteChoice.TIE)  # fmt: skip
+    votes.record_vote(
+        session=session, comparison_id="cmp", turn_no=1, a=plain, b=warm, choice=VoteChoice.TIE
+    )
     # Asked the other way round, the same votes are oriented for the asker.
     seen = votes.pair_votes(
         session=session, a_hash=warm.target.config_hash, b_hash=plain.target.config_hash
@@ -67,14 +75,21 @@ def test_a_vote_keeps_both_identities_and_reads_back_per_pair(session: Session) 
 def test_a_turn_takes_one_vote_and_a_long_reason_is_refused(session: Session) -> None:
     sid = shop(session)
     a, b = variant(session, sid), variant(session, sid, temperature=1.0)
-    votes.record_vote(session=session, comparison_id="x", turn_no=0, a=a, b=b,
-                      choice=VoteChoice.A)  # fmt: skip
+    votes.record_vote(session=session, comparison_id="x", turn_no=0, a=a, b=b, choice=VoteChoice.A)
     with pytest.raises(Conflict):
-        votes.record_vote(session=session, comparison_id="x", turn_no=0, a=a, b=b,
-                          choice=VoteChoice.B)  # fmt: skip
+        votes.record_vote(
+            session=session, comparison_id="x", turn_no=0, a=a, b=b, choice=VoteChoice.B
+        )
     with pytest.raises(InvalidInput, match="500"):
-        votes.record_vote(session=session, comparison_id="x", turn_no=1, a=a, b=b,
-                          choice=VoteChoice.B, reason="x" * 501)  # fmt: skip
+        votes.record_vote(
+            session=session,
+            comparison_id="x",
+            turn_no=1,
+            a=a,
+            b=b,
+            choice=VoteChoice.B,
+            reason="x" * 501,
+        )
     assert len(votes.assistant_votes(session=session, assistant_id=sid)) == 1
 
 
@@ -92,8 +107,12 @@ def wilson_by_hand(wins: int, n: int) -> tuple[float, float]:
 def sign_test_by_hand(wins: int, n: int) -> float:
     observed = sps.binom.pmf(wins, n, 0.5)
     return float(
-        sum(sps.binom.pmf(k, n, 0.5) for k in range(n + 1) if sps.binom.pmf(k, n, 0.5) <= observed * (1 + 1e-7))
-    )  # fmt: skip
+        sum(
+            sps.binom.pmf(k, n, 0.5)
+            for k in range(n + 1)
+            if sps.binom.pmf(k, n, 0.5) <= observed * (1 + 1e-7)
+        )
+    )
 
 
 @pytest.mark.parametrize(("wins", "losses"), [(14, 6), (10, 10), (3, 17), (25, 0), (7, 4)])
@@ -124,22 +143,40 @@ def test_ties_do_not_count_and_small_samples_say_so() -> None:
 
 def _vote(a: str, b: str, choice: VoteChoice, n: int) -> list[votes.VoteRecord]:
     def identity(h: str) -> votes.VariantIdentity:
-        return votes.VariantIdentity(assistant_id=1, version_number=int(h[1]), config_hash=h,
-                                     overrides={}, label=f"Shop · {h}")  # fmt: skip
+        return votes.VariantIdentity(
+            assistant_id=1,
+            version_number=int(h[1]),
+            config_hash=h,
+            overrides={},
+            label=f"Shop · {h}",
+        )
 
     return [
-        votes.VoteRecord(id=i, comparison_id="c", turn_no=i, choice=choice, reason="", swapped=False,
-                         message="", a=identity(a), b=identity(b), created_at=datetime.now(UTC))
+        votes.VoteRecord(
+            id=i,
+            comparison_id="c",
+            turn_no=i,
+            choice=choice,
+            reason="",
+            swapped=False,
+            message="",
+            a=identity(a),
+            b=identity(b),
+            created_at=datetime.now(UTC),
+        )
         for i in range(n)
-    ]  # fmt: skip
+    ]
 
 
 def test_the_leaderboard_orders_versions_by_their_votes() -> None:
     history = (
-        _vote("v3", "v2", VoteChoice.A, 9) + _vote("v3", "v2", VoteChoice.B, 3)
-        + _vote("v2", "v1", VoteChoice.A, 8) + _vote("v2", "v1", VoteChoice.B, 2)
-        + _vote("v1", "v3", VoteChoice.TIE, 2) + _vote("v1", "v1", VoteChoice.A, 5)
-    )  # fmt: skip
+        _vote("v3", "v2", VoteChoice.A, 9)
+        + _vote("v3", "v2", VoteChoice.B, 3)
+        + _vote("v2", "v1", VoteChoice.A, 8)
+        + _vote("v2", "v1", VoteChoice.B, 2)
+        + _vote("v1", "v3", VoteChoice.TIE, 2)
+        + _vote("v1", "v1", VoteChoice.A, 5)
+    )
     board = leaderboard.leaderboard(history)
     assert [r.config_hash for r in board.ratings] == ["v3", "v2", "v1"]
     assert board.votes == 24 and board.enough  # votes of v1 against itself are left out
@@ -169,10 +206,13 @@ def test_the_forecast_uses_measured_compare_sessions(engine: Engine) -> None:
     for _ in range(2):  # two conversations of two turns each, on the simulator
         comparison, ids = new_comparison_id(), [None, None]
         for message in ("Hello!", "How do returns work?"):
-            sides = [Side(variant=v, backend=SimulatorBackend(), session_id=i)
-                     for v, i in zip((a, b), ids, strict=True)]  # fmt: skip
-            results = run_side_by_side(engine=engine, sides=sides, message=message,
-                                       comparison_id=comparison)  # fmt: skip
+            sides = [
+                Side(variant=v, backend=SimulatorBackend(), session_id=i)
+                for v, i in zip((a, b), ids, strict=True)
+            ]
+            results = run_side_by_side(
+                engine=engine, sides=sides, message=message, comparison_id=comparison
+            )
             ids = [r.session_id for r in results]
     with session_scope(engine) as session:
         f = forecast.forecast(session=session, variant=a, monthly_conversations=3000)
