@@ -3,6 +3,7 @@
 import streamlit as st
 
 from studio.core.errors import StudioError
+from studio.knowledge.admin import demo_indexing_in_progress
 from studio.ui import chat_view, compare_chat, compare_results, compare_setup, state
 from studio.ui.navigation import run_inside_studio
 from studio.ui.resources import get_knowledge_store
@@ -42,6 +43,9 @@ blind = left.toggle(
 )
 if right.button("Reset conversation", icon=":material/restart_alt:"):
     convo = compare_chat.reset(key)
+if any(v.target.config.retrieval.enabled for v in variants) and demo_indexing_in_progress():
+    st.info("The demo knowledge bases are still being indexed; answers may lack sources for a "
+            "few seconds.", icon=":material/hourglass_top:")  # fmt: skip
 if not convo["turns"]:
     st.caption("Both sides keep their own conversation; changing a variant starts a new one.")
 for index, turn in enumerate(convo["turns"]):

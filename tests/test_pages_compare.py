@@ -117,3 +117,15 @@ def test_a_failing_provider_shows_its_error_on_its_side_only() -> None:
     a_header = next(i for i, t in enumerate(texts) if t.startswith("**A · "))
     assert texts[a_header + 1].startswith("You said")
     assert len(at.error) == 1 and "HTTP 500" in at.error[0].value
+
+
+def test_moving_on_without_voting_reveals_that_turn_and_stores_nothing() -> None:
+    at = open_compare()
+    at.toggle(key="compare_blind").set_value(True).run()
+    send(at, "Hello!")
+    send(at, "How do returns work?")
+    texts = markdown(at)
+    assert sum(t.startswith("**Left** — was ") for t in texts) == 1  # the first turn only
+    assert texts.count("**Left**") == 1  # the new turn is still blind
+    assert any("Your vote: none (skipped)" in c.value for c in at.caption)
+    assert rows(ComparisonVote) == []

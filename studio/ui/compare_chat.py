@@ -23,6 +23,7 @@ from studio.ui.resources import get_engine
 
 CONVERSATION = "compare_conversation"
 POSITIONS = ("Left", "Right")
+SKIPPED = "skipped"  # a blind turn the user moved on from without voting
 VOTE_OPTIONS = {
     "Left is better": "left",
     "Right is better": "right",
@@ -219,9 +220,14 @@ def answer(
         return
     done = [r for r in results if r is not None]
     t["results"] = [r.model_dump(mode="json") for r in done]
+    # A blind turn left without a vote is revealed once the conversation moves on.
+    earlier = [
+        {**x, "vote": SKIPPED, "vote_label": "none (skipped)"} if _hidden(x) else x
+        for x in convo["turns"]
+    ]
     st.session_state[CONVERSATION] = {
         **convo,
-        "turns": [*convo["turns"], t],
+        "turns": [*earlier, t],
         "session_ids": [r.session_id for r in done],
     }
     st.rerun()
