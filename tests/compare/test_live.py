@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -121,3 +122,31 @@ def test_an_empty_message_is_refused_before_either_side_runs(engine: Engine) -> 
         run_side_by_side(engine=engine, sides=[side, side], message="   ", comparison_id="c3")
     with session_scope(engine) as session:
         assert session.exec(select(Turn)).all() == []
+
+
+def test_both_sides_retrieve_from_a_real_knowledge_base_at_once(tmp_path: Path) -> None:
+    from studio.core.config import get_settings
+    from studio.core.db import make_engine
+    from studio.core.schema import upgrade_database
+    from studio.knowledge import bases
+    from studio.knowledge.admin import sample_files
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'kb.db'}")
+    upgrade_database(engine)
+    plain = shop_variant(engine)
+    store = bases.open_store(get_settings())
+    with session_scope(engine) as session:
+        kb = bases.create_knowledge_base(
+            session=session, store=store, assistant_id=plain.target.assistant_id
+        )
+        bases.add_files(session=session, store=store, knowledge_base_id=kb.id,
+                        files=sample_files("ecommerce_support"))  # fmt: skip
+        narrow = resolve_variant(session=session, spec=plain.spec.model_copy(
+            update={"overrides": Overrides(top_k=1)}))  # fmt: skip
+    sides = [Side(variant=plain, backend=SimulatorBackend()),
+             Side(variant=narrow, backend=SimulatorBackend())]  # fmt: skip
+    wide, one = run_side_by_side(engine=engine, sides=sides, message="How long do refunds take?",
+                                 comparison_id="kb", store=store)  # fmt: skip
+    assert len(wide.passages) > 1 and len(one.passages) == 1
+    assert one.passages[0].citation == wide.passages[0].citation
+    assert wide.reply and one.reply
