@@ -53,7 +53,7 @@ def http_side(engine: Engine, fake: FakeOpenAI, model: str) -> Side:
 
 
 def test_a_slow_side_does_not_delay_the_other(engine: Engine, fake: FakeOpenAI) -> None:
-    sides = [http_side(engine, fake, "fake-delay-200"), http_side(engine, fake, "fake-delay-600")]
+    sides = [http_side(engine, fake, "fake-delay-300"), http_side(engine, fake, "fake-delay-1200")]
     # Warm up once (the first turn in a process loads the tokenizer's vocabulary).
     run_side_by_side(engine=engine, sides=sides[:1], message="Hi", comparison_id="warm")
     started = time.perf_counter()
@@ -72,9 +72,11 @@ def test_a_slow_side_does_not_delay_the_other(engine: Engine, fake: FakeOpenAI) 
     wall = time.perf_counter() - started
     assert "You said" in replies[0] and "You said" in replies[1]
     # The fast side's reply is on screen and finished before the slow side's first byte…
-    assert first_text[0] < 0.55 and done[0] < first_text[1]
-    # …and the turn takes about as long as the slower side, not the sum (0.8 s).
-    assert 0.6 <= wall < 0.78
+    assert first_text[0] < 1.0 and done[0] < first_text[1]
+    assert first_text[1] >= 1.2
+    # …and the turn takes about as long as the slower side, not the sum (1.5 s). The margin is
+    # for a busy 2-core machine; the benchmark measures the ratio properly.
+    assert wall < 1.45
 
 
 def test_a_failing_provider_shows_on_its_side_only(engine: Engine, fake: FakeOpenAI) -> None:
