@@ -6,6 +6,8 @@ from __future__ import annotations
 from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
+from studio.compare import votes
+from studio.compare.variants import Overrides, VariantSpec, resolve_variant
 from studio.core.config import get_settings
 from studio.core.db import make_engine, session_scope
 from studio.core.models import Assistant, ChatSession, ComparisonVote, TurnSource, VoteChoice
@@ -129,3 +131,22 @@ def test_moving_on_without_voting_reveals_that_turn_and_stores_nothing() -> None
     assert texts.count("**Left**") == 1  # the new turn is still blind
     assert any("Your vote: none (skipped)" in c.value for c in at.caption)
     assert rows(ComparisonVote) == []
+
+
+def test_the_leaderboard_and_cost_forecast_read_stored_votes_and_sessions() -> None:
+    at = open_compare()
+    engine = make_engine(get_settings().resolved_database_url)
+    with session_scope(engine) as session:
+        sid = shop_id()
+        v1 = resolve_variant(session=session, spec=VariantSpec(assistant_id=sid, version=1))
+        warm = resolve_variant(session=session, spec=VariantSpec(
+            assistant_id=sid, overrides=Overrides(sliders={"empathy": 95})))  # fmt: skip
+        for n in range(12):
+            votes.record_vote(session=session, comparison_id="seeded", turn_no=n, a=v1, b=warm,
+                              choice=VoteChoice.B if n < 9 else VoteChoice.A)  # fmt: skip
+    send(at, "Hello!")
+    board = next(df.value for df in at.dataframe if "Rating" in df.value.columns)
+    assert len(board) == 2 and "empathy 95" in board.iloc[0]["Variant"]
+    cost = next(df.value for df in at.dataframe if "Conversations measured" in df.value.index)
+    # v1 and the demo draft are the same configuration: each side counts both sessions.
+    assert list(cost.loc["Conversations measured"]) == ["2", "2"]

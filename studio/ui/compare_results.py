@@ -113,28 +113,22 @@ def cost_forecast(variants: list[Variant]) -> None:
         return
     if not any(r.conversations for r in rows):
         st.caption("Nothing measured yet: the forecast uses the conversations you have here.")
-    st.dataframe(
-        pd.DataFrame(
-            [
-                {
-                    "Side": name,
-                    "Variant": safe(r.label),
-                    "Conversations measured": r.conversations,
-                    "Tokens / conversation": round(
-                        r.prompt_tokens_per_conversation + r.completion_tokens_per_conversation
-                    ),
-                    "Cost / conversation": f"${r.cost_per_conversation:.4f}"
-                    if r.priced
-                    else "no price set",
-                    "Tokens / month": f"{r.monthly_tokens:,.0f}",
-                    "Cost / month": f"${r.monthly_cost:,.2f}" if r.priced else "no price set",
-                }
-                for name, r in zip(SIDE_NAMES, rows, strict=True)
-            ]
-        ),
-        hide_index=True,
-        width="stretch",
-    )
+    table = {
+        name: {
+            "Variant": safe(r.label),
+            "Model": safe(r.model),
+            "Conversations measured": str(r.conversations),
+            "Tokens / conversation": f"{r.prompt_tokens_per_conversation:,.0f} in + "
+            f"{r.completion_tokens_per_conversation:,.0f} out",
+            "Cost / conversation": f"${r.cost_per_conversation:.4f}"
+            if r.priced
+            else "no price set",
+            "Tokens / month": f"{r.monthly_tokens:,.0f}",
+            "Cost / month": f"${r.monthly_cost:,.2f}" if r.priced else "no price set",
+        }
+        for name, r in zip(SIDE_NAMES, rows, strict=True)
+    }
+    st.dataframe(pd.DataFrame(table), width="stretch")  # metrics down, sides across
     if any(r.estimated for r in rows):
         st.caption(
             "Replies from the offline simulator cost nothing; their tokens are priced at "
