@@ -23,6 +23,9 @@ PAGES = {
     "Try": [
         st.Page("pages/preview.py", title="Preview", icon=":material/chat:"),
     ],
+    "Compare": [
+        st.Page("pages/compare.py", title="Compare", icon=":material/compare:"),
+    ],
     "Studio": [
         st.Page("pages/settings.py", title="Settings", icon=":material/settings:"),
     ],

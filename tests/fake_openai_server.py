@@ -12,6 +12,8 @@ The model name selects the behaviour:
   ``fault-500``, ``fault-503``, ``fault-503-once``, ``fault-malformed`` (invalid JSON in the
   stream), ``fault-badargs`` (a tool call with invalid JSON arguments, then an answer),
   ``fault-toolloop`` (tool calls forever), ``fault-context`` (400 context_length_exceeded).
+- ``fake-delay-<ms>`` (e.g. ``fake-delay-600``): like ``fake-model`` after waiting <ms> before the
+  first byte (a fixed, known provider latency for concurrency tests and benchmarks).
 - any other name: 404 model_not_found. The key ``bad-key`` gets 401.
 
 Every request body is kept in ``server.requests`` for assertions.
@@ -166,7 +168,10 @@ def _handler(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
         def _chat(self, body: dict[str, Any]) -> None:
             model = str(body.get("model"))
             n = server.count(model)
-            if model not in MODELS and model not in FAULTS:
+            delay = re.fullmatch(r"fake-delay-(\d{1,5})", model)
+            if delay is not None:
+                server.stopping.wait(int(delay.group(1)) / 1000)
+            elif model not in MODELS and model not in FAULTS:
                 return self._error(404, f"The model `{model}` does not exist", "model_not_found")
             if model == "fault-401":
                 return self._error(401, "Incorrect API key provided", "invalid_api_key")

@@ -377,6 +377,7 @@ def test_a_logging_failure_never_breaks_the_chat(engine: Engine, shop: int) -> N
     t = target(engine, shop)
     with engine.begin() as connection:
         connection.execute(text("DROP TABLE feedback"))
+        connection.execute(text("DROP TABLE comparisonvote"))  # it refers to turn
         connection.execute(text("DROP TABLE turn"))
     result = chat_turn(engine, t, "Hello!")
     assert result.reply and result.status is TurnStatus.OK and result.log_error

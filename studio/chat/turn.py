@@ -120,6 +120,7 @@ def run_turn(
     on_text: Callable[[str], None] | None = None,
     deadline_s: float = TURN_DEADLINE_S,
     log: bool = True,
+    comparison_id: str | None = None,
 ) -> TurnResult:
     """Run one turn and log it. Raises InvalidInput if the message is empty or too long.
 
@@ -215,7 +216,13 @@ def run_turn(
             logger.warning("Could not read the price of %s", model_name, exc_info=True)
             result.cost_known = False
     if log:
-        conversations.log_turn(engine=engine, target=target, result=result, source=source)
+        conversations.log_turn(
+            engine=engine,
+            target=target,
+            result=result,
+            source=source,
+            comparison_id=comparison_id,
+        )
     return result
 
 

@@ -135,6 +135,8 @@ class ChatSession(SQLModel, table=True):
     title: str = Field(default="", max_length=200)
     started_at: datetime = Field(default_factory=utcnow, index=True)
     last_turn_at: datetime = Field(default_factory=utcnow)
+    # Both sides of a live comparison share this id (None outside Compare).
+    comparison_id: str | None = Field(default=None, max_length=36, index=True)
 
 
 class Turn(SQLModel, table=True):
@@ -191,3 +193,49 @@ class ModelPrice(SQLModel, table=True):
     model: str = Field(primary_key=True, max_length=120)
     input_per_million: float = Field(ge=0)
     output_per_million: float = Field(ge=0)
+
+
+# --------------------------------------------------------------------------- comparisons
+
+
+class VoteChoice(StrEnum):
+    """A blind vote, relative to the stored sides: A is the first variant, B the second."""
+
+    A = "a"
+    B = "b"
+    TIE = "tie"
+    BOTH_BAD = "both_bad"
+
+
+class ComparisonVote(SQLModel, table=True):
+    """One blind vote on one compare turn, with the full identity of both variants."""
+
+    __table_args__ = (
+        Index("ix_vote_pair", "a_config_hash", "b_config_hash"),
+        UniqueConstraint("comparison_id", "turn_no", name="uq_vote_turn"),  # one vote per turn
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    comparison_id: str = Field(max_length=36, index=True)
+    turn_no: int = Field(default=0)  # 0-based turn of the comparison the vote is about
+    choice: VoteChoice = Field(index=True)
+    reason: str = Field(default="", max_length=500)
+    swapped: bool = Field(default=False)  # True: B was shown on the left
+    message: str = Field(default="", sa_column=Column(Text, nullable=False))
+    a_assistant_id: int = Field(foreign_key="assistant.id", index=True, ondelete="CASCADE")
+    a_version_number: int | None = Field(default=None)  # None: the draft
+    a_config_hash: str = Field(max_length=64)
+    a_overrides: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
+    a_label: str = Field(default="", max_length=300)
+    a_turn_id: int | None = Field(default=None, foreign_key="turn.id", ondelete="SET NULL")
+    b_assistant_id: int = Field(foreign_key="assistant.id", index=True, ondelete="CASCADE")
+    b_version_number: int | None = Field(default=None)
+    b_config_hash: str = Field(max_length=64)
+    b_overrides: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
+    b_label: str = Field(default="", max_length=300)
+    b_turn_id: int | None = Field(default=None, foreign_key="turn.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=utcnow, index=True)
