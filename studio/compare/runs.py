@@ -201,7 +201,8 @@ def run_case(
             return outcome
     if failures:
         outcome.outcome = "failed"
-        outcome.reason = failures[0] + (f" (+{len(failures) - 1} more)" if len(failures) > 1 else "")
+        more = f" (+{len(failures) - 1} more)" if len(failures) > 1 else ""
+        outcome.reason = failures[0] + more
     else:
         outcome.reason = f"{checked} check(s) passed" + (
             f"; {skipped} model-graded check(s) skipped on the simulator" if skipped else ""
@@ -299,7 +300,7 @@ def run_suite(
     workers = max(1, min(MAX_CONCURRENCY, concurrency))
     grader = make_grader(backend, model=variants[0].target.config.model.model)
     started_at = utcnow()
-    jobs = [(side, position) for side in range(len(variants)) for position in range(len(suite.cases))]
+    jobs = [(side, pos) for side in range(len(variants)) for pos in range(len(suite.cases))]
     done: dict[tuple[int, int], CaseOutcome] = {}
     total, finished = len(jobs), 0
     lock = threading.Lock()
@@ -395,7 +396,7 @@ def get_run(*, session: Session, run_id: int) -> RunDetail:
             case_id=r.case_id,
             case_name=r.case_name,
             position=r.position,
-            outcome=r.outcome,  # type: ignore[arg-type]
+            outcome=r.outcome,
             reason=r.reason,
             checks=[TurnChecks.model_validate(c) for c in r.checks],
             transcript=[TurnSnapshot.model_validate(t) for t in r.transcript],

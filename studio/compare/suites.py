@@ -100,9 +100,7 @@ def config_problems(cases: list[CaseSpec], config: AssistantConfig) -> list[Fiel
                 if spec is None:
                     names = ", ".join(tools) or "none"
                     problems.append(
-                        FieldProblem(
-                            where, f'there is no tool "{check.tool}" (tools: {names})'
-                        )
+                        FieldProblem(where, f'there is no tool "{check.tool}" (tools: {names})')
                     )
                 elif not spec.enabled:
                     problems.append(
