@@ -153,6 +153,7 @@ def run_case(
     position: int,
     store: KnowledgeStore | None = None,
     grader: Grader | None = None,
+    model: str | None = None,
 ) -> CaseOutcome:
     """Play one case's turns as one conversation and judge every assertion."""
     outcome = CaseOutcome(
@@ -172,6 +173,7 @@ def run_case(
                 session_id=outcome.session_id,
                 source=TurnSource.SUITE,
                 store=store,
+                model=model,
             )
         except StudioError as error:
             outcome.outcome, outcome.reason = "error", f"turn {number}: {error.message}"
@@ -228,9 +230,12 @@ def _store_run(
     outcomes: list[CaseOutcome],
     cancelled: bool,
     started_at: datetime,
+    model: str | None,
 ) -> RunDetail:
     counts = {k: sum(1 for o in outcomes if o.outcome == k) for k in Outcome.__args__}  # type: ignore[attr-defined]
-    model = SIMULATOR_MODEL if backend.name == SIMULATOR_NAME else variant.target.config.model.model
+    model = model or variant.target.config.model.model
+    if backend.name == SIMULATOR_NAME:
+        model = SIMULATOR_MODEL
     with session_scope(engine) as session:
         row = SuiteRun(
             suite_id=suite.id,
@@ -284,6 +289,7 @@ def run_suite(
     variants: Sequence[Variant],
     store: KnowledgeStore | None = None,
     concurrency: int = 4,
+    model: str | None = None,
     on_progress: Callable[[int, int], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> list[RunDetail]:
@@ -298,7 +304,7 @@ def run_suite(
     if not 1 <= len(variants) <= 2:
         raise InvalidInput("Run a suite against one or two variants.")
     workers = max(1, min(MAX_CONCURRENCY, concurrency))
-    grader = make_grader(backend, model=variants[0].target.config.model.model)
+    grader = make_grader(backend, model=model or variants[0].target.config.model.model)
     started_at = utcnow()
     jobs = [(side, pos) for side in range(len(variants)) for pos in range(len(suite.cases))]
     done: dict[tuple[int, int], CaseOutcome] = {}
@@ -323,6 +329,7 @@ def run_suite(
                     position=position,
                     store=store,
                     grader=grader,
+                    model=model,
                 )
                 pending[future] = (side, position)
             if not pending:
@@ -362,6 +369,7 @@ def run_suite(
                 outcomes=outcomes,
                 cancelled=cancelled,
                 started_at=started_at,
+                model=model,
             )
         )
     return runs
