@@ -23,6 +23,9 @@ PAGES = {
     "Try": [
         st.Page("pages/preview.py", title="Preview", icon=":material/chat:"),
     ],
+    "Compare": [
+        st.Page("pages/suites.py", title="Test suites", icon=":material/checklist:"),
+    ],
     "Studio": [
         st.Page("pages/settings.py", title="Settings", icon=":material/settings:"),
     ],
