@@ -24,6 +24,10 @@ CHECKS_HELP = (
 )
 
 
+def _pending_key(assistant_id: int) -> str:
+    return f"suite_pick_next_{assistant_id}"
+
+
 def _rows_key(assistant_id: int, suite_id: int) -> str:
     return f"suite_rows_{assistant_id}_{suite_id}"
 
@@ -34,6 +38,9 @@ def suite_picker(detail: AssistantDetail) -> suites.SuiteDetail | None:
         items = suites.list_suites(session=session, assistant_id=detail.id)
     names = {s.id: f"{s.name} ({s.case_count} cases)" for s in items}
     options = [*names, NEW]
+    pending = st.session_state.pop(_pending_key(detail.id), None)
+    if pending is not None:  # chosen by a save, import or delete on the previous run
+        st.session_state[f"suite_pick_{detail.id}"] = pending if pending in options else NEW
     chosen = st.selectbox(
         "Suite",
         options,
@@ -101,13 +108,13 @@ def case_table(detail: AssistantDetail, suite: suites.SuiteDetail | None) -> Non
             return
         st.session_state.pop(_rows_key(detail.id, result.id), None)
         st.session_state.pop(_rows_key(detail.id, NEW), None)
-        st.session_state[f"suite_pick_{detail.id}"] = result.id
+        st.session_state[_pending_key(detail.id)] = result.id
         state.flash(f'Saved suite "{result.name}" ({result.case_count} cases).')
         st.rerun()
     if suite is not None and st.button("Delete suite", key=f"suite_delete_{suite.id}"):
         with session_scope(get_engine()) as session:
             suites.delete_suite(session=session, suite_id=suite.id)
-        st.session_state.pop(f"suite_pick_{detail.id}", None)
+        st.session_state[_pending_key(detail.id)] = NEW
         state.flash("Suite deleted.")
         st.rerun()
 
@@ -191,7 +198,7 @@ def yaml_panel(detail: AssistantDetail, suite: suites.SuiteDetail | None) -> Non
         except StudioError as error:
             show_error(error)
             return
-        st.session_state[f"suite_pick_{detail.id}"] = saved.id
+        st.session_state[_pending_key(detail.id)] = saved.id
         state.flash(f'Imported suite "{saved.name}".')
         st.rerun()
 
