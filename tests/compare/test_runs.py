@@ -312,3 +312,21 @@ def test_cli_suite_run_exit_codes(tmp_path: Path) -> None:
     Path("bad.yaml").write_text("name: [")
     assert cli.invoke(app, ["suite", "import", str(shop), "bad.yaml"]).exit_code == 2
     engine.dispose()
+
+
+def test_a_failing_provider_on_one_side_is_an_error_there_only(sqlite_engine: Engine) -> None:
+    shop = demo_assistant(sqlite_engine, "ecommerce_support")
+    cases = [
+        CaseSpec(name=f"Echo {i}", turns=[CaseTurn(message=f"Hello number {i}", assertions=[])])
+        for i in range(3)
+    ]
+    suite = make_suite(sqlite_engine, shop, cases)
+    good = variant(sqlite_engine, shop, overrides={"model": "fake-model"})
+    bad = variant(sqlite_engine, shop, overrides={"model": "fault-500"})
+    with FakeOpenAI() as server:
+        backend = OpenAICompatibleBackend(base_url=server.base_url, api_key="k", max_retries=0)
+        a, b = runs.run_suite(
+            engine=sqlite_engine, backend=backend, suite=suite, variants=[good, bad]
+        )
+    assert a.passed == 3 and b.errored == 3 and b.status == "completed"
+    assert all(o.reason.startswith("turn 1: ") for o in b.results)
