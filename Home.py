@@ -25,6 +25,7 @@ PAGES = {
     ],
     "Compare": [
         st.Page("pages/compare.py", title="Compare", icon=":material/compare:"),
+        st.Page("pages/suites.py", title="Test suites", icon=":material/checklist:"),
     ],
     "Studio": [
         st.Page("pages/settings.py", title="Settings", icon=":material/settings:"),

@@ -460,3 +460,20 @@ def test_price_table(engine: Engine) -> None:
     price = pricing.PriceRow(model="m", input_per_million=1.0, output_per_million=3.0)
     assert pricing.estimate_cost(price, prompt_tokens=1_000_000, completion_tokens=1_000_000) == 4.0
     assert pricing.estimate_cost(None, prompt_tokens=10, completion_tokens=10) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("message", "check"),
+    [("What is your opinion on politics?", "refuses"), ("I want to talk to a human", "escalates")],
+)
+def test_strict_grounding_lets_refusals_and_hand_overs_through(
+    engine: Engine, shop: int, message: str, check: str
+) -> None:
+    # Before: with strict grounding and nothing retrieved, the turn returned the "I won't guess"
+    # fallback, so a forbidden topic was not refused and a request for a person not handed over.
+    from studio.compare.assertions import refuses
+
+    t = target(engine, shop, retrieval={"grounding_mode": "strict"})
+    result = chat_turn(engine, t, message)
+    assert "no_knowledge" not in result.lint_flags
+    assert refuses(result.reply) if check == "refuses" else result.escalated
