@@ -23,6 +23,9 @@ PAGES = {
     "Try": [
         st.Page("pages/preview.py", title="Preview", icon=":material/chat:"),
     ],
+    "Analyze": [
+        st.Page("pages/analytics.py", title="Analytics", icon=":material/monitoring:"),
+    ],
     "Studio": [
         st.Page("pages/settings.py", title="Settings", icon=":material/settings:"),
     ],
