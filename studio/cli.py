@@ -207,8 +207,8 @@ def reindex(
 
 @traffic_app.command("generate")
 def traffic_generate(
-    turns: Annotated[int, typer.Option("--turns", "-n", help="How many turns to add.")] = 2000,
-    days: Annotated[int, typer.Option("--days", help="Spread them over the last N days.")] = 30,
+    turns: Annotated[int, typer.Option("--turns", "-n", help="How many turns to add.")] = 3000,
+    days: Annotated[int, typer.Option("--days", help="Spread them over the last N days.")] = 60,
     assistant: Annotated[
         list[str] | None,
         typer.Option("--assistant", "-a", help="An assistant's name or id (default: the demos)."),

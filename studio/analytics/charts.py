@@ -23,11 +23,16 @@ def colours(d: Dashboard) -> dict[str, str]:
 
 
 def _layout(fig: go.Figure, title: str, x: str, y: str) -> go.Figure:
+    # The legend goes under the plot so a long list of versions never covers the title.
+    entries = sum(1 for t in fig.data if t.showlegend is not False and t.name)
+    rows = 0 if entries <= 1 else -(-entries // 3)
     fig.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left"},
-        height=HEIGHT,
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 1, "xanchor": "right"},
+        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
+        height=HEIGHT + 20 * rows,
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        showlegend=entries > 1,
+        legend={"orientation": "h", "yanchor": "top", "y": -0.18 - 0.02 * rows, "x": 0,
+                "font": {"size": 11}},
         xaxis_title=x,
         yaxis_title=y,
     )
@@ -91,20 +96,31 @@ def latency_figure(d: Dashboard, metric: str = "latency") -> go.Figure:
 
 
 def cost_figure(d: Dashboard) -> go.Figure:
-    """Estimated cost per day, stacked by model (and version)."""
+    """Estimated cost per day, stacked by model; by version when split (models: cost_by_model)."""
+    by_version = len(d.splits) > 1
+    title = f"Estimated cost (USD) per {'hour' if _hourly(d) else 'day'} by " + (
+        "version" if by_version else "model")
     fig = go.Figure()
     turns = period(d.frames, True)["turns"]
     if turns.empty:
-        return _layout(_empty(fig), "Estimated cost (USD) by model", "", "")
-    several = len(d.splits) > 1
-    key = turns["model"] + (" · " + turns["split"] if several else "")
-    data = (turns.assign(at=_buckets(turns, d).dt.floor("D") if not _hourly(d) else _buckets(turns, d),
-                         key=key)
-            .groupby(["key", "at"])["cost_usd"].sum().reset_index())
-    for key_name, part in data.groupby("key", sort=True):
-        fig.add_trace(go.Bar(x=part["at"], y=part["cost_usd"], name=str(key_name)))
+        return _layout(_empty(fig), title, "", "")
+    key = "split" if by_version else "model"
+    data = turns.assign(at=_buckets(turns, d)).groupby([key, "at"])["cost_usd"].sum().reset_index()
+    for name, part in data.groupby(key, sort=False):
+        colour = colours(d).get(str(name)) if by_version else None
+        fig.add_trace(go.Bar(x=part["at"], y=part["cost_usd"], name=str(name),
+                             marker_color=colour))
     fig.update_layout(barmode="stack")
-    return _layout(fig, "Estimated cost (USD) by model", "Date (UTC)", "USD")
+    return _layout(fig, title, "Date (UTC)", "USD")
+
+
+def cost_by_model(d: Dashboard) -> pd.DataFrame:
+    """Estimated cost (USD) of the period per model (rows) and version (columns)."""
+    turns = period(d.frames, True)["turns"]
+    if turns.empty:
+        return pd.DataFrame()
+    return turns.pivot_table(index="model", columns="split", values="cost_usd", aggfunc="sum",
+                             fill_value=0.0).round(4)
 
 
 def quality_figure(d: Dashboard) -> go.Figure:

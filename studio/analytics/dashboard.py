@@ -57,6 +57,13 @@ def version_label(version: int) -> str:
     return "draft" if version == DRAFT else f"v{version}"
 
 
+def short_name(name: str) -> str:
+    """An assistant's name short enough for a legend ("Northwind Outfitters — Support (demo)"
+    becomes "Northwind Outfitters")."""
+    head = name.split(" — ")[0].removesuffix(" (demo)").strip() or name
+    return head if len(head) <= 24 else head[:23] + "…"
+
+
 def label_splits(
     frames: dict[str, pd.DataFrame], *, names: dict[int, str], by_version: bool
 ) -> tuple[dict[str, pd.DataFrame], list[str]]:
@@ -72,7 +79,8 @@ def label_splits(
         key = (assistant_id, version)
         if key not in seen:
             text = version_label(version)
-            seen[key] = f"{names.get(assistant_id, f'#{assistant_id}')} · {text}" if several else text
+            seen[key] = f"{short_name(names.get(assistant_id, f'#{assistant_id}'))} · {text}" if (
+                several) else text
         return seen[key]
 
     out: dict[str, pd.DataFrame] = {}

@@ -66,6 +66,10 @@ class Kpi(BaseModel):
             return f"${v:,.4f}" if v < 1 else f"${v:,.2f}"
         if self.unit in (Unit.RATIO, Unit.PER_100):
             return f"{v:,.2f}"
+        if v >= 1_000_000:
+            return f"{v / 1_000_000:,.2f} M"
+        if v >= 100_000:
+            return f"{v / 1_000:,.0f} k"
         return f"{v:,.0f}"
 
     def change_text(self) -> str | None:
@@ -164,17 +168,17 @@ SPECS: list[tuple[str, str, Unit, bool | None, str]] = [
     ),
     (
         "ungrounded",
-        "No answer / ungrounded",
+        "No answer",
         Unit.SHARE,
         False,
-        "Replies that needed the knowledge base and were not backed by it.",
+        "No answer / ungrounded: replies that needed the knowledge base and were not backed by it.",
     ),
     (
         "brand_violations",
-        "Brand-voice violations",
+        "Voice issues /100",
         Unit.PER_100,
         False,
-        "Forbidden phrases or topics per 100 replies.",
+        "Brand-voice violations: forbidden phrases or topics per 100 replies.",
     ),
     ("error_rate", "Error rate", Unit.SHARE, False, "Turns that failed or broke off."),
 ]

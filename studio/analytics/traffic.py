@@ -241,7 +241,7 @@ def generate_traffic(
     *,
     session: Session,
     turns: int,
-    days: int = 30,
+    days: int = 60,
     seed: int = 13,
     assistant_ids: list[int] | None = None,
     now: datetime | None = None,

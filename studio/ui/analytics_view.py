@@ -16,7 +16,7 @@ from studio.ui import untrusted
 from studio.ui.resources import get_engine
 
 PER_ROW = 6
-DEMO_TURNS = 2000
+DEMO_TURNS = 3000
 EXPORT = "an_export"
 
 
@@ -25,7 +25,7 @@ def no_data_yet() -> None:
     st.info(
         "No conversations yet. Chat with an assistant on the **Preview** page, or generate demo "
         f"traffic ({DEMO_TURNS:,} turns for the demo assistants, marked as demo) to see every "
-        "chart. From a terminal: `python -m studio traffic generate --turns 2000`."
+        "chart. From a terminal: `python -m studio traffic generate --turns 3000`."
     )
     if st.button("Generate demo traffic", type="primary"):
         try:
@@ -70,6 +70,9 @@ def overview(d: Dashboard) -> None:
     with right:
         _chart(charts.quality_figure(d))
         _chart(charts.cost_figure(d))
+        if len(d.splits) > 1:
+            with st.expander("Cost by model and version (USD)"):
+                st.dataframe(charts.cost_by_model(d), width="stretch")
     _chart(charts.latency_figure(d, "ttft"))
 
 
