@@ -219,10 +219,12 @@ def traffic_generate(
     with _database() as engine, session_scope(engine) as session:
         if get_settings().seed_demo:
             seeding.seed_demo_assistants(session=session)  # as the app's first start would
-        ids = [
-            run(lambda ref=ref: assistants.find_assistant(session=session, reference=ref)).id
-            for ref in assistant or []
-        ]
+        ids: list[int] = []
+        for ref in assistant or []:
+            try:
+                ids.append(assistants.find_assistant(session=session, reference=ref).id)
+            except StudioError as error:
+                fail(error)
         with Progress(
             TextColumn("Generating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
             transient=True,

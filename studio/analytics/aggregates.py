@@ -15,11 +15,11 @@ from studio.analytics.filters import (
     Filters,
     day_bucket,
     hour_bucket,
+    ms_bin,
     session_conditions,
     turn_conditions,
-    ms_bin,
 )
-from studio.core.models import ChatSession, Document, Feedback, Turn, TurnStatus
+from studio.core.models import ChatSession, Document, Feedback, KnowledgeBase, Turn, TurnStatus
 
 
 def _current(column: Any, filters: Filters) -> Any:
@@ -39,7 +39,7 @@ def statements(filters: Filters, dialect: Dialect) -> dict[str, Select[Any]]:
     t = Turn
     current = _current(col(t.created_at), filters).label("current")
     version = _version(col(t.version_number)).label("version")
-    keys = (current, col(t.assistant_id).label("assistant_id"), version)
+    keys: tuple[Any, ...] = (current, col(t.assistant_id).label("assistant_id"), version)
     where = turn_conditions(filters)
 
     hours = hour_bucket(col(t.created_at), dialect).label("hour")
@@ -65,7 +65,7 @@ def statements(filters: Filters, dialect: Dialect) -> dict[str, Select[Any]]:
     )
 
     s = ChatSession
-    s_keys = (
+    s_keys: tuple[Any, ...] = (
         _current(col(s.started_at), filters).label("current"),
         col(s.assistant_id).label("assistant_id"),
         _version(col(s.version_number)).label("version"),
@@ -112,14 +112,18 @@ def statements(filters: Filters, dialect: Dialect) -> dict[str, Select[Any]]:
     ).subquery()
     latencies = select(latency)
 
-    tag_cols = (col(t.intent), col(t.emotion), col(t.urgency), col(t.tool_name))
+    tag_cols: dict[str, Any] = {
+        "intent": col(t.intent),
+        "emotion": col(t.emotion),
+        "urgency": col(t.urgency),
+        "tool_name": col(t.tool_name),
+    }
     tags = (
-        select(*keys, *(c.label(c.key) for c in tag_cols), func.count().label("n"))
+        select(*keys, *(c.label(n) for n, c in tag_cols.items()), func.count().label("n"))
         .where(where)
-        .group_by(*keys, *tag_cols)
+        .group_by(*keys, *tag_cols.values())
     )
 
-    begin, end = filters.current
     documents = (
         select(
             col(t.assistant_id).label("assistant_id"),
@@ -143,7 +147,9 @@ def statements(filters: Filters, dialect: Dialect) -> dict[str, Select[Any]]:
 def run_raw(*, session: Session, filters: Filters) -> dict[str, list[Any]]:
     """Run every aggregate and fetch its rows, nothing more (the benchmark's baseline)."""
     dialect = session.get_bind().dialect
-    return {name: list(session.execute(q).all()) for name, q in statements(filters, dialect).items()}
+    return {
+        name: list(session.execute(q).all()) for name, q in statements(filters, dialect).items()
+    }
 
 
 def frames(*, session: Session, filters: Filters) -> dict[str, pd.DataFrame]:
@@ -168,10 +174,8 @@ def _numeric(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def document_names(*, session: Session, assistant_ids: list[int]) -> pd.DataFrame:
-    """The documents of the assistants' knowledge bases (id, name, assistant) for citation charts."""
-    from studio.core.models import KnowledgeBase
-
-    query = (
+    """The documents of the assistants' knowledge bases (id, name, assistant), for citations."""
+    query: Any = (
         select(
             col(Document.id).label("document_id"),
             col(Document.name).label("document"),

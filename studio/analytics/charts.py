@@ -31,8 +31,13 @@ def _layout(fig: go.Figure, title: str, x: str, y: str) -> go.Figure:
         height=HEIGHT + 20 * rows,
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
         showlegend=entries > 1,
-        legend={"orientation": "h", "yanchor": "top", "y": -0.18 - 0.02 * rows, "x": 0,
-                "font": {"size": 11}},
+        legend={
+            "orientation": "h",
+            "yanchor": "top",
+            "y": -0.18 - 0.02 * rows,
+            "x": 0,
+            "font": {"size": 11},
+        },
         xaxis_title=x,
         yaxis_title=y,
     )
@@ -69,8 +74,15 @@ def volume_figure(d: Dashboard) -> go.Figure:
         return _layout(_empty(fig), f"Volume: customer messages per {unit}", "", "")
     data = turns.assign(at=_buckets(turns, d)).groupby(["split", "at"])["turns"].sum().reset_index()
     for split, part in data.groupby("split", sort=False):
-        fig.add_trace(go.Scatter(x=part["at"], y=part["turns"], name=str(split), mode="lines+markers",
-                                 line={"color": colours(d).get(str(split))}))
+        fig.add_trace(
+            go.Scatter(
+                x=part["at"],
+                y=part["turns"],
+                name=str(split),
+                mode="lines+markers",
+                line={"color": colours(d).get(str(split))},
+            )
+        )
     return _layout(fig, f"Volume: customer messages per {unit}", "Date (UTC)", "Messages")
 
 
@@ -82,24 +94,40 @@ def latency_figure(d: Dashboard, metric: str = "latency") -> go.Figure:
     frame = frame[frame["metric"] == metric] if not frame.empty else frame
     if frame.empty:
         return _layout(_empty(fig), f"{name} (ms)", "", "")
-    cap = float(frame.sort_values("ms").assign(c=lambda f: f["n"].cumsum())
-                .pipe(lambda f: f[f["c"] >= 0.99 * f["n"].sum()]["ms"].iloc[0]))
+    cap = float(
+        frame.sort_values("ms")
+        .assign(c=lambda f: f["n"].cumsum())
+        .pipe(lambda f: f[f["c"] >= 0.99 * f["n"].sum()]["ms"].iloc[0])
+    )
     width = max(10.0, round(cap / 40 / 10) * 10)
     binned = frame.assign(bin=(frame["ms"].clip(upper=cap) // width) * width)
     data = binned.groupby(["split", "bin"])["n"].sum().reset_index()
     for split, part in data.groupby("split", sort=False):
-        fig.add_trace(go.Bar(x=part["bin"] + width / 2, y=part["n"], width=width, name=str(split),
-                             marker_color=colours(d).get(str(split)), opacity=0.75))
+        fig.add_trace(
+            go.Bar(
+                x=part["bin"] + width / 2,
+                y=part["n"],
+                width=width,
+                name=str(split),
+                marker_color=colours(d).get(str(split)),
+                opacity=0.75,
+            )
+        )
     fig.update_layout(barmode="overlay")
-    return _layout(fig, f"{name}: replies per {width:.0f} ms (slowest 1 % in the last bar)",
-                   f"{name} (ms)", "Replies")
+    return _layout(
+        fig,
+        f"{name}: replies per {width:.0f} ms (slowest 1 % in the last bar)",
+        f"{name} (ms)",
+        "Replies",
+    )
 
 
 def cost_figure(d: Dashboard) -> go.Figure:
     """Estimated cost per day, stacked by model; by version when split (models: cost_by_model)."""
     by_version = len(d.splits) > 1
     title = f"Estimated cost (USD) per {'hour' if _hourly(d) else 'day'} by " + (
-        "version" if by_version else "model")
+        "version" if by_version else "model"
+    )
     fig = go.Figure()
     turns = period(d.frames, True)["turns"]
     if turns.empty:
@@ -108,8 +136,7 @@ def cost_figure(d: Dashboard) -> go.Figure:
     data = turns.assign(at=_buckets(turns, d)).groupby([key, "at"])["cost_usd"].sum().reset_index()
     for name, part in data.groupby(key, sort=False):
         colour = colours(d).get(str(name)) if by_version else None
-        fig.add_trace(go.Bar(x=part["at"], y=part["cost_usd"], name=str(name),
-                             marker_color=colour))
+        fig.add_trace(go.Bar(x=part["at"], y=part["cost_usd"], name=str(name), marker_color=colour))
     fig.update_layout(barmode="stack")
     return _layout(fig, title, "Date (UTC)", "USD")
 
@@ -119,8 +146,9 @@ def cost_by_model(d: Dashboard) -> pd.DataFrame:
     turns = period(d.frames, True)["turns"]
     if turns.empty:
         return pd.DataFrame()
-    return turns.pivot_table(index="model", columns="split", values="cost_usd", aggfunc="sum",
-                             fill_value=0.0).round(4)
+    return turns.pivot_table(
+        index="model", columns="split", values="cost_usd", aggfunc="sum", fill_value=0.0
+    ).round(4)
 
 
 def quality_figure(d: Dashboard) -> go.Figure:
@@ -130,23 +158,42 @@ def quality_figure(d: Dashboard) -> go.Figure:
     feedback, turns = now["feedback"], now["turns"]
     if turns.empty:
         return _layout(_empty(fig), "Satisfaction and accuracy (%)", "", "")
-    replies = (turns.assign(day=turns["hour"].str.slice(0, 10))
-               .groupby(["split", "day"])["replies"].sum())
-    rated = (feedback.groupby(["split", "day"])[["up", "down", "edited"]].sum()
-             if not feedback.empty else pd.DataFrame(columns=["up", "down", "edited"]))
+    replies = (
+        turns.assign(day=turns["hour"].str.slice(0, 10)).groupby(["split", "day"])["replies"].sum()
+    )
+    rated = (
+        feedback.groupby(["split", "day"])[["up", "down", "edited"]].sum()
+        if not feedback.empty
+        else pd.DataFrame(columns=["up", "down", "edited"])
+    )
     data = pd.concat([replies, rated], axis=1).fillna(0).reset_index()
     data["satisfaction"] = (data["up"] / (data["up"] + data["down"]).where(lambda s: s > 0)) * 100
     data["accuracy"] = (1 - data["edited"] / data["replies"].where(lambda s: s > 0)) * 100
     data["at"] = pd.to_datetime(data["day"])
     for split, part in data.groupby("split", sort=False):
         colour = colours(d).get(str(split))
-        fig.add_trace(go.Scatter(x=part["at"], y=part["satisfaction"], name=f"Satisfaction · {split}",
-                                 mode="lines+markers", line={"color": colour}))
-        fig.add_trace(go.Scatter(x=part["at"], y=part["accuracy"], name=f"Accuracy · {split}",
-                                 mode="lines", line={"color": colour, "dash": "dot"}))
+        fig.add_trace(
+            go.Scatter(
+                x=part["at"],
+                y=part["satisfaction"],
+                name=f"Satisfaction · {split}",
+                mode="lines+markers",
+                line={"color": colour},
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=part["at"],
+                y=part["accuracy"],
+                name=f"Accuracy · {split}",
+                mode="lines",
+                line={"color": colour, "dash": "dot"},
+            )
+        )
     fig.update_yaxes(range=[0, 105])
-    return _layout(fig, "Satisfaction (👍 share) and accuracy (not edited), % per day",
-                   "Date (UTC)", "%")
+    return _layout(
+        fig, "Satisfaction (👍 share) and accuracy (not edited), % per day", "Date (UTC)", "%"
+    )
 
 
 def breakdown_frame(d: Dashboard, column: str) -> pd.DataFrame:
@@ -154,15 +201,20 @@ def breakdown_frame(d: Dashboard, column: str) -> pd.DataFrame:
     tags = period(d.frames, True)["tags"]
     if tags.empty:
         return pd.DataFrame(columns=["split", column, "n"])
-    tags = tags[tags[column].notna()] if column == "tool_name" else tags.fillna({column: "untagged"})
+    tags = (
+        tags[tags[column].notna()] if column == "tool_name" else tags.fillna({column: "untagged"})
+    )
     return tags.groupby(["split", column])["n"].sum().reset_index()
 
 
 def breakdown_figure(d: Dashboard, column: str) -> go.Figure:
     """Horizontal bars: how many messages had each intent / emotion / urgency, or used each tool."""
     label = LABELS[column]
-    title = "Tool usage: turns that called each tool" if column == "tool_name" else (
-        f"{label}: customer messages")
+    title = (
+        "Tool usage: turns that called each tool"
+        if column == "tool_name"
+        else (f"{label}: customer messages")
+    )
     fig = go.Figure()
     data = breakdown_frame(d, column)
     if data.empty:
@@ -170,8 +222,15 @@ def breakdown_figure(d: Dashboard, column: str) -> go.Figure:
     order = data.groupby(column)["n"].sum().sort_values().index.tolist()
     for split, part in data.groupby("split", sort=False):
         part = part.set_index(column).reindex(order).fillna(0).reset_index()
-        fig.add_trace(go.Bar(y=part[column].str.replace("_", " "), x=part["n"], name=str(split),
-                             orientation="h", marker_color=colours(d).get(str(split))))
+        fig.add_trace(
+            go.Bar(
+                y=part[column].str.replace("_", " "),
+                x=part["n"],
+                name=str(split),
+                orientation="h",
+                marker_color=colours(d).get(str(split)),
+            )
+        )
     fig.update_layout(barmode="group")
     return _layout(fig, title, "Turns" if column == "tool_name" else "Messages", "")
 
@@ -182,10 +241,15 @@ def cited_frame(d: Dashboard) -> pd.DataFrame:
     if cited.empty:
         return pd.DataFrame(columns=["split", "document", "n"])
     names = d.documents.set_index("document_id")["document"] if not d.documents.empty else {}
-    cited = cited.assign(document=[names.get(int(i), f"deleted document #{int(i)}")
-                                   for i in cited["document_id"]])
-    return (cited.groupby(["split", "document"])["n"].sum().reset_index()
-            .sort_values("n", ascending=False))
+    cited = cited.assign(
+        document=[names.get(int(i), f"deleted document #{int(i)}") for i in cited["document_id"]]
+    )
+    return (
+        cited.groupby(["split", "document"])["n"]
+        .sum()
+        .reset_index()
+        .sort_values("n", ascending=False)
+    )
 
 
 def documents_figure(d: Dashboard, top: int = 10) -> go.Figure:
@@ -198,8 +262,15 @@ def documents_figure(d: Dashboard, top: int = 10) -> go.Figure:
     order = data.groupby("document")["n"].sum().sort_values().tail(top).index.tolist()
     for split, part in data[data["document"].isin(order)].groupby("split", sort=False):
         part = part.set_index("document").reindex(order).fillna(0).reset_index()
-        fig.add_trace(go.Bar(y=part["document"], x=part["n"], name=str(split), orientation="h",
-                             marker_color=colours(d).get(str(split))))
+        fig.add_trace(
+            go.Bar(
+                y=part["document"],
+                x=part["n"],
+                name=str(split),
+                orientation="h",
+                marker_color=colours(d).get(str(split)),
+            )
+        )
     fig.update_layout(barmode="group")
     return _layout(fig, title, "Answers", "")
 
@@ -222,8 +293,11 @@ def heatmap_frame(d: Dashboard, split: str | None = None) -> pd.DataFrame:
     if turns.empty:
         return grid
     at = pd.to_datetime(turns["hour"] + ":00")
-    counts = turns.assign(weekday=at.dt.weekday, hour=at.dt.hour).groupby(["weekday", "hour"])[
-        "turns"].sum()
+    counts = (
+        turns.assign(weekday=at.dt.weekday, hour=at.dt.hour)
+        .groupby(["weekday", "hour"])["turns"]
+        .sum()
+    )
     for (weekday, hour), n in counts.items():
         grid.iloc[int(weekday), int(hour)] = int(n)
     return grid
@@ -232,20 +306,38 @@ def heatmap_frame(d: Dashboard, split: str | None = None) -> pd.DataFrame:
 def heatmap_figure(d: Dashboard, split: str | None = None) -> go.Figure:
     """Hour × weekday heatmap of customer messages (UTC), for one split or all."""
     grid = heatmap_frame(d, split)
-    fig = go.Figure(go.Heatmap(z=grid.values, x=[f"{h:02d}" for h in grid.columns], y=grid.index,
-                               colorscale="Blues", colorbar={"title": "Messages"},
-                               hovertemplate="%{y} %{x}:00 — %{z} messages<extra></extra>"))
+    fig = go.Figure(
+        go.Heatmap(
+            z=grid.values,
+            x=[f"{h:02d}" for h in grid.columns],
+            y=grid.index,
+            colorscale="Blues",
+            colorbar={"title": "Messages"},
+            hovertemplate="%{y} %{x}:00 — %{z} messages<extra></extra>",
+        )
+    )
     fig.update_yaxes(autorange="reversed")
     suffix = f" — {split}" if split else ""
-    return _layout(fig, f"When customers write: messages by weekday and hour (UTC){suffix}",
-                   "Hour of day (UTC)", "")
+    return _layout(
+        fig,
+        f"When customers write: messages by weekday and hour (UTC){suffix}",
+        "Hour of day (UTC)",
+        "",
+    )
 
 
 def gaps_frame(d: Dashboard, *, by: str = "intent") -> pd.DataFrame:
     """The knowledge-gap table (by "intent" or "similarity"): group, count, example question."""
     groups = d.gaps.by_intent if by == "intent" else d.gaps.by_similarity
     return pd.DataFrame(
-        [{"Topic": g.label, "Intent": g.intent.replace("_", " "), "Questions": g.count,
-          "Example": g.example} for g in groups],
+        [
+            {
+                "Topic": g.label,
+                "Intent": g.intent.replace("_", " "),
+                "Questions": g.count,
+                "Example": g.example,
+            }
+            for g in groups
+        ],
         columns=["Topic", "Intent", "Questions", "Example"],
     )

@@ -11,7 +11,7 @@ from sqlmodel import Session
 from studio.analytics import aggregates
 from studio.analytics.filters import DRAFT, Filters, filter_options
 from studio.analytics.gaps import KnowledgeGaps, knowledge_gaps
-from studio.analytics.kpis import Kpi, compute_kpis, period, values, SPECS
+from studio.analytics.kpis import SPECS, Kpi, compute_kpis, period, values
 
 ALL = "All"
 
@@ -79,8 +79,11 @@ def label_splits(
         key = (assistant_id, version)
         if key not in seen:
             text = version_label(version)
-            seen[key] = f"{short_name(names.get(assistant_id, f'#{assistant_id}'))} · {text}" if (
-                several) else text
+            seen[key] = (
+                f"{short_name(names.get(assistant_id, f'#{assistant_id}'))} · {text}"
+                if (several)
+                else text
+            )
         return seen[key]
 
     out: dict[str, pd.DataFrame] = {}
@@ -112,6 +115,8 @@ def build_dashboard(*, session: Session, filters: Filters) -> Dashboard:
         kpis=compute_kpis(frames),
         frames=frames,
         splits=splits,
-        documents=aggregates.document_names(session=session, assistant_ids=list(filters.assistant_ids)),
+        documents=aggregates.document_names(
+            session=session, assistant_ids=list(filters.assistant_ids)
+        ),
         gaps=knowledge_gaps(session=session, filters=filters),
     )

@@ -85,8 +85,9 @@ def turn_conditions(filters: Filters, *, both_periods: bool = True) -> ColumnEle
     return and_(
         col(Turn.created_at) >= begin,
         col(Turn.created_at) < end,
-        *selection(filters, assistant=Turn.assistant_id, version=Turn.version_number,
-                   source=Turn.source),
+        *selection(
+            filters, assistant=Turn.assistant_id, version=Turn.version_number, source=Turn.source
+        ),
     )
 
 
@@ -98,8 +99,12 @@ def session_conditions(filters: Filters, *, both_periods: bool = True) -> Column
     return and_(
         col(ChatSession.started_at) >= begin,
         col(ChatSession.started_at) < end,
-        *selection(filters, assistant=ChatSession.assistant_id,
-                   version=ChatSession.version_number, source=ChatSession.source),
+        *selection(
+            filters,
+            assistant=ChatSession.assistant_id,
+            version=ChatSession.version_number,
+            source=ChatSession.source,
+        ),
     )
 
 
@@ -140,23 +145,28 @@ class FilterOptions(BaseModel):
 
 def filter_options(*, session: Session) -> FilterOptions:
     """Assistants, versions, sources with traffic and the days that hold any turn."""
-    names = dict(session.exec(select(Assistant.id, Assistant.name).order_by(col(Assistant.name))).all())
+    names: dict[int, str] = {
+        int(i): str(n)
+        for i, n in session.execute(
+            select(col(Assistant.id), col(Assistant.name)).order_by(col(Assistant.name))
+        ).all()
+    }
     versions: dict[int, list[int]] = {}
-    for assistant_id, number in session.exec(
-        select(AssistantVersion.assistant_id, AssistantVersion.number).order_by(
+    for assistant_id, number in session.execute(
+        select(col(AssistantVersion.assistant_id), col(AssistantVersion.number)).order_by(
             col(AssistantVersion.number)
         )
     ).all():
         versions.setdefault(assistant_id, []).append(number)
     sources = sorted(
-        session.execute(select(ChatSession.source).distinct()).scalars(),
+        session.execute(select(col(ChatSession.source)).distinct()).scalars(),
         key=list(TurnSource).index,
     )
-    first, last = session.exec(
-        select(func.min(ChatSession.started_at), func.max(ChatSession.last_turn_at))
+    first, last = session.execute(
+        select(func.min(col(ChatSession.started_at)), func.max(col(ChatSession.last_turn_at)))
     ).one()
     return FilterOptions(
-        assistants={int(k): str(v) for k, v in names.items()},
+        assistants=names,
         versions=versions,
         sources=list(sources),
         first_day=_as_date(first),
@@ -174,11 +184,11 @@ def _as_date(value: datetime | str | None) -> date | None:
 
 def data_stamp(*, session: Session) -> tuple[int, int, str]:
     """Changes whenever a turn or a piece of feedback is added or edited (cache invalidation)."""
-    last_turn, feedback, edited = session.exec(
+    last_turn, feedback, edited = session.execute(
         select(
-            select(func.max(Turn.id)).scalar_subquery(),
+            select(func.max(col(Turn.id))).scalar_subquery(),
             select(func.count(col(Feedback.id))).scalar_subquery(),
-            select(func.max(Feedback.updated_at)).scalar_subquery(),
+            select(func.max(col(Feedback.updated_at))).scalar_subquery(),
         )
     ).one()
     return int(last_turn or 0), int(feedback or 0), str(edited or "")

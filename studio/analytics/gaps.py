@@ -85,8 +85,12 @@ def knowledge_gaps(*, session: Session, filters: Filters, limit: int = 20) -> Kn
     for text, kind in recent:
         examples.setdefault(kind, text)
     by_intent = [
-        GapGroup(label=kind.replace("_", " "), intent=kind, count=int(n),
-                 example=examples.get(kind, first))
+        GapGroup(
+            label=kind.replace("_", " "),
+            intent=kind,
+            count=int(n),
+            example=examples.get(kind, first),
+        )
         for kind, n, first in counted[:limit]
     ]
     similar = group_similar([(str(text), str(kind)) for text, kind in recent])

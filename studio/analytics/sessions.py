@@ -48,9 +48,11 @@ def _escape_like(text: str) -> str:
 
 
 def _session_query(filters: Filters, *, search: str, flag: SessionFlag) -> Any:
-    query = select(ChatSession, col(Assistant.name)).join(
-        Assistant, col(Assistant.id) == col(ChatSession.assistant_id)
-    ).where(session_conditions(filters, both_periods=False))
+    query = (
+        select(ChatSession, col(Assistant.name))
+        .join(Assistant, col(Assistant.id) == col(ChatSession.assistant_id))
+        .where(session_conditions(filters, both_periods=False))
+    )
     text = search.strip()[:200]
     if text:
         query = query.where(col(ChatSession.title).ilike(f"%{_escape_like(text)}%", escape="\\"))
@@ -60,7 +62,7 @@ def _session_query(filters: Filters, *, search: str, flag: SessionFlag) -> Any:
         query = query.where(col(ChatSession.unanswered).is_(True))
     elif flag is SessionFlag.RATED_DOWN:
         down = (
-            select(Turn.session_id)
+            select(col(Turn.session_id))
             .join(Feedback, col(Feedback.turn_id) == col(Turn.id))
             .where(col(Feedback.rating) == -1)
         )
@@ -109,7 +111,7 @@ def transcript(*, session: Session, session_id: int) -> list[TurnRecord]:
 
 def _export_rows(session: Session, filters: Filters) -> list[tuple[ChatSession, str, Turn, Any]]:
     filters = filters.check()
-    ids = select(ChatSession.id).where(session_conditions(filters, both_periods=False))
+    ids = select(col(ChatSession.id)).where(session_conditions(filters, both_periods=False))
     count = session.execute(
         select(func.count()).select_from(Turn).where(col(Turn.session_id).in_(ids))
     ).scalar_one()
@@ -158,11 +160,32 @@ def _turn_fields(chat: ChatSession, assistant: str, turn: Turn, feedback: Any) -
     }
 
 
-TURN_COLUMNS = (
-    "session_id turn_id created_at assistant version source model user_message reply status "
-    "latency_ms ttft_ms prompt_tokens completion_tokens cost_usd intent emotion urgency grounded "
-    "escalated best_score tool rating corrected_reply"
-).split()
+TURN_COLUMNS = [
+    "session_id",
+    "turn_id",
+    "created_at",
+    "assistant",
+    "version",
+    "source",
+    "model",
+    "user_message",
+    "reply",
+    "status",
+    "latency_ms",
+    "ttft_ms",
+    "prompt_tokens",
+    "completion_tokens",
+    "cost_usd",
+    "intent",
+    "emotion",
+    "urgency",
+    "grounded",
+    "escalated",
+    "best_score",
+    "tool",
+    "rating",
+    "corrected_reply",
+]
 
 
 def _csv_cell(value: Any) -> Any:
@@ -205,7 +228,9 @@ def export_sessions_jsonl(*, session: Session, filters: Filters) -> bytes:
                 },
             }
         stamp = turn.created_at.isoformat()
-        current["messages"].append({"role": "user", "content": turn.user_message, "timestamp": stamp})
+        current["messages"].append(
+            {"role": "user", "content": turn.user_message, "timestamp": stamp}
+        )
         if turn.reply:
             reply: dict[str, Any] = {"role": "assistant", "content": turn.reply, "timestamp": stamp}
             if feedback is not None and feedback.rating is not None:

@@ -161,7 +161,7 @@ def _targets(session: Session, assistant_ids: list[int] | None) -> list[_Target]
         versions: list[tuple[int | None, str]] = [
             (int(n), str(h))
             for n, h in session.execute(
-                select(AssistantVersion.number, AssistantVersion.config_hash)
+                select(col(AssistantVersion.number), col(AssistantVersion.config_hash))
                 .where(AssistantVersion.assistant_id == assistant.id)
                 .order_by(col(AssistantVersion.number))
             ).all()
@@ -170,11 +170,11 @@ def _targets(session: Session, assistant_ids: list[int] | None) -> list[_Target]
         documents = [
             (int(i), str(n))
             for i, n in session.execute(
-                select(Document.id, Document.name)
+                select(col(Document.id), col(Document.name))
                 .join(KnowledgeBase, col(KnowledgeBase.id) == col(Document.knowledge_base_id))
                 .where(
-                    KnowledgeBase.assistant_id == assistant.id,
-                    Document.status == DocumentStatus.READY,
+                    col(KnowledgeBase.assistant_id) == assistant.id,
+                    col(Document.status) == DocumentStatus.READY,
                 )
                 .order_by(col(Document.id))
             ).all()
@@ -215,8 +215,10 @@ def _tags(message: str) -> tagging.Tags:
 
 def _hour(rng: random.Random) -> int:
     # Busier during office hours, quiet at night.
-    return rng.choices(range(24), weights=[1, 1, 1, 1, 1, 2, 3, 5, 8, 10, 10, 9, 8, 9, 10, 10,
-                                           9, 8, 6, 5, 4, 3, 2, 1])[0]
+    return rng.choices(
+        range(24),
+        weights=[1, 1, 1, 1, 1, 2, 3, 5, 8, 10, 10, 9, 8, 9, 10, 10, 9, 8, 6, 5, 4, 3, 2, 1],
+    )[0]
 
 
 def _bulk_insert(
@@ -324,7 +326,9 @@ def generate_traffic(
             small_talk = tags.intent in (tagging.Intent.GREETING, tagging.Intent.FAREWELL)
             failed = rng.random() < 0.012
             partial = not failed and rng.random() < 0.005
-            status = TurnStatus.FAILED if failed else TurnStatus.PARTIAL if partial else TurnStatus.OK
+            status = (
+                TurnStatus.FAILED if failed else TurnStatus.PARTIAL if partial else TurnStatus.OK
+            )
             latency = rng.lognormvariate(6.75 if newest else 6.95, 0.45)
             score = rng.uniform(0.05, 0.32) if gap else rng.uniform(0.38, 0.92)
             grounded = None if small_talk or failed else not gap
@@ -339,12 +343,14 @@ def generate_traffic(
                 else None
             )
             escalated = not failed and (
-                gap and rng.random() < 0.35
-                or tags.emotion in tagging.NEGATIVE_EMOTIONS and rng.random() < 0.12
+                (gap and rng.random() < 0.35)
+                or (tags.emotion in tagging.NEGATIVE_EMOTIONS and rng.random() < 0.12)
             )
             violation = not failed and rng.random() < (0.006 if newest else 0.015)
-            reply = "" if failed else (
-                "Hello! How can I help you today?" if small_talk else REPLIES[bool(grounded)]
+            reply = (
+                ""
+                if failed
+                else ("Hello! How can I help you today?" if small_talk else REPLIES[bool(grounded)])
             )
             if escalated:
                 reply = "I'll connect you with a member of our team right away."
@@ -381,23 +387,33 @@ def generate_traffic(
                     "escalated": escalated,
                     "retrieved": "[]"
                     if small_talk
-                    else json.dumps([
-                        {
-                            "chunk_id": f"{document[0]}:0" if document else "-",
-                            "document_id": document[0] if document else 0,
-                            "document_name": document[1] if document else "(none)",
-                            "heading": "",
-                            "page": None,
-                            "text": "",
-                            "score": round(score, 3),
-                            "passed_threshold": document is not None,
-                            "rank": 1,
-                        }
-                    ]),
-                    "tool_calls": json.dumps([
-                        {"id": f"call_{turn_id}", "name": tool, "raw_arguments": "{}",
-                         "arguments": {}, "result": '{"status": "ok"}', "ok": True}
-                    ])
+                    else json.dumps(
+                        [
+                            {
+                                "chunk_id": f"{document[0]}:0" if document else "-",
+                                "document_id": document[0] if document else 0,
+                                "document_name": document[1] if document else "(none)",
+                                "heading": "",
+                                "page": None,
+                                "text": "",
+                                "score": round(score, 3),
+                                "passed_threshold": document is not None,
+                                "rank": 1,
+                            }
+                        ]
+                    ),
+                    "tool_calls": json.dumps(
+                        [
+                            {
+                                "id": f"call_{turn_id}",
+                                "name": tool,
+                                "raw_arguments": "{}",
+                                "arguments": {},
+                                "result": '{"status": "ok"}',
+                                "ok": True,
+                            }
+                        ]
+                    )
                     if tool
                     else "[]",
                     "messages": "[]",

@@ -77,7 +77,9 @@ def filter_bar(options: FilterOptions) -> Filters:
         "Knowledge gap below score", 0.0, 1.0, 0.35, 0.05, key="an_gap",
         help="A question is a knowledge gap when its best retrieval score is below this.",
     )  # fmt: skip
-    chosen = tuple(sources) or tuple(s for s in TurnSource if s is not TurnSource.DEMO)
+    chosen: tuple[TurnSource, ...] = tuple(sources) or tuple(
+        s for s in TurnSource if s is not TurnSource.DEMO
+    )
     if with_demo:
         chosen = (*chosen, TurnSource.DEMO)
     return Filters(

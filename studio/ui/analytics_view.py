@@ -3,6 +3,8 @@ its transcript, export, and the empty states."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 import streamlit as st
 
 from studio.analytics import charts, sessions
@@ -46,8 +48,9 @@ def kpi_tiles(d: Dashboard) -> None:
     )
     for row in range(0, len(d.kpis), PER_ROW):
         for column, kpi in zip(st.columns(PER_ROW), d.kpis[row : row + PER_ROW], strict=False):
-            colour = "off" if kpi.higher_is_better is None else (
-                "normal" if kpi.higher_is_better else "inverse")  # fmt: skip
+            colour: Literal["normal", "inverse", "off"] = "off"
+            if kpi.higher_is_better is not None:
+                colour = "normal" if kpi.higher_is_better else "inverse"
             column.metric(kpi.label, kpi.formatted(), kpi.change_text(), delta_color=colour,
                           help=f"{kpi.help} {kpi.detail}".strip())  # fmt: skip
     if len(d.splits) > 1:
@@ -124,7 +127,7 @@ def drill_down(filters: Filters) -> None:
     search_col, flag_col = st.columns([3, 1])
     search = search_col.text_input("Search session titles", key="an_search", max_chars=200)
     flag = flag_col.selectbox("Show", list(sessions.SessionFlag), format_func=_flag_label,
-                              key="an_flag")  # fmt: skip
+                              key="an_flag") or sessions.SessionFlag.ANY  # fmt: skip
     try:
         with session_scope(get_engine()) as session:
             rows, total = sessions.list_sessions(session=session, filters=filters, search=search,
@@ -184,9 +187,10 @@ def _turn(t: TurnRecord) -> None:
         st.caption(" · ".join(facts))
         cited = [p for p in t.retrieved if p.get("passed_threshold")]
         if cited:
+            names = [untrusted.safe(str(p.get("document_name", "?"))) for p in cited]
+            scores = [float(p.get("score", 0)) for p in cited]
             st.caption("Sources: " + "; ".join(
-                f"{untrusted.safe(str(p.get('document_name', '?')))} ({float(p.get('score', 0)):.2f})"
-                for p in cited))  # fmt: skip
+                f"{n} ({s:.2f})" for n, s in zip(names, scores, strict=True)))  # fmt: skip
         for call in t.tool_calls:
             with st.expander(f"Tool call: {untrusted.safe(str(call.get('name', '?')))}"):
                 st.json({"arguments": call.get("arguments"), "result": call.get("result")})

@@ -67,8 +67,9 @@ def test_unrated_replies_do_not_dilute_satisfaction(session: Session) -> None:
 
 def test_sources_and_versions_filter(session: Session) -> None:
     build(session)
-    preview = build_dashboard(session=session,
-                              filters=PERIOD.model_copy(update={"sources": (TurnSource.PREVIEW,)}))
+    preview = build_dashboard(
+        session=session, filters=PERIOD.model_copy(update={"sources": (TurnSource.PREVIEW,)})
+    )
     assert kpis(preview)["sessions"] == 2 and kpis(preview)["messages"] == 5
     v1 = build_dashboard(session=session, filters=PERIOD.model_copy(update={"versions": (1,)}))
     assert kpis(v1)["sessions"] == 2 and kpis(v1)["error_rate"] == 0.0
@@ -81,8 +82,9 @@ def test_split_by_version(session: Session) -> None:
     table = d.kpis_by_split()
     assert table.loc["Sessions", "v1"] == "2" and table.loc["Sessions", "draft"] == "1"
     assert table.loc["Error rate", "draft"] == "100.0 %"
-    merged = build_dashboard(session=session,
-                             filters=PERIOD.model_copy(update={"split_by_version": False}))
+    merged = build_dashboard(
+        session=session, filters=PERIOD.model_copy(update={"split_by_version": False})
+    )
     assert merged.splits == ["All"]
 
 
@@ -93,8 +95,9 @@ def test_knowledge_gaps(session: Session) -> None:
     assert [(g.intent, g.count, g.example) for g in gaps.by_intent] == [
         ("information_seeking", 1, "Do you ship to Mars?")
     ]
-    higher = build_dashboard(session=session,
-                             filters=PERIOD.model_copy(update={"gap_threshold": 0.85})).gaps
+    higher = build_dashboard(
+        session=session, filters=PERIOD.model_copy(update={"gap_threshold": 0.85})
+    ).gaps
     assert higher.total == 2  # T1 (0.8) joins; T4 (0.9) stays out; T3 had no retrieval
 
 
@@ -106,7 +109,8 @@ def test_similar_questions_are_grouped() -> None:
         ("do you ship to antarctica", "information_seeking"),
     ])  # fmt: skip
     assert [(g.count, g.example) for g in groups] == [
-        (3, "Do you ship to Antarctica?"), (1, "Can I pay with bitcoin?")
+        (3, "Do you ship to Antarctica?"),
+        (1, "Can I pay with bitcoin?"),
     ]
 
 

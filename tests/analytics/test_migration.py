@@ -62,13 +62,24 @@ def test_existing_rows_are_kept_and_back_filled(database_url: str) -> None:
     with session_scope(engine) as session:
         chat = session.get(ChatSession, 5)
         assert chat is not None and (chat.turn_count, chat.escalated, chat.unanswered) == (
-            2, True, True)
+            2,
+            True,
+            True,
+        )
         first, second = session.get(Turn, 11), session.get(Turn, 12)
         assert first is not None and second is not None
         assert first.user_message == "Refund?" and first.ttft_ms == 12.5  # kept
-        assert (first.best_score, first.top_document_id, first.tool_name) == (0.62, 4, "track_order")
+        assert (first.best_score, first.top_document_id, first.tool_name) == (
+            0.62,
+            4,
+            "track_order",
+        )
         assert first.brand_violations == 2
-        assert (second.best_score, second.top_document_id, second.brand_violations) == (None, None, 0)
+        assert (second.best_score, second.top_document_id, second.brand_violations) == (
+            None,
+            None,
+            0,
+        )
         session.add(ChatSession(assistant_id=7, config_hash="x", source=TurnSource.DEMO,
                                 backend="demo", model="m"))  # fmt: skip  # the new enum value
     engine.dispose()

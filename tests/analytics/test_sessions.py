@@ -26,7 +26,7 @@ from tests.analytics.dataset import PERIOD, build
 
 def test_the_session_list_filters_searches_and_flags(session: Session) -> None:
     ids = build(session)
-    s0, s1, s2, s3 = ids["sessions"]
+    _, s1, s2, s3 = ids["sessions"]
     rows, total = sessions.list_sessions(session=session, filters=PERIOD)
     assert total == 3 and [r.id for r in rows] == [s3, s2, s1]  # newest first
     assert rows[-1].escalated and rows[1].abandoned and rows[0].source == "demo"
@@ -55,7 +55,9 @@ def test_export_csv_and_jsonl(session: Session) -> None:
     ids = build(session)
     rows = list(csv.DictReader(io.StringIO(
         sessions.export_turns_csv(session=session, filters=PERIOD).decode())))  # fmt: skip
-    assert len(rows) == 4 and {r["session_id"] for r in rows} == {str(i) for i in ids["sessions"][1:]}
+    assert len(rows) == 4 and {r["session_id"] for r in rows} == {
+        str(i) for i in ids["sessions"][1:]
+    }
     assert rows[1]["rating"] == "-1" and rows[1]["corrected_reply"] == "We do not ship to Mars."
     lines = sessions.export_sessions_jsonl(session=session, filters=PERIOD).decode().splitlines()
     conversations_ = [json.loads(line) for line in lines]
@@ -71,7 +73,7 @@ def test_export_neutralises_spreadsheet_formulas(session: Session) -> None:
     ids = build(session)
     turn = session.get(Turn, ids["turns"][1])
     assert turn is not None
-    turn.user_message = "=HYPERLINK(\"http://evil\")"
+    turn.user_message = '=HYPERLINK("http://evil")'
     session.add(turn)
     session.flush()
     text = sessions.export_turns_csv(session=session, filters=PERIOD).decode()
@@ -86,8 +88,13 @@ def test_an_oversized_export_is_refused(session: Session, monkeypatch: pytest.Mo
 
 
 def _result(**fields: object) -> TurnResult:
-    base: dict[str, object] = dict(user_message="Where is my order?", reply="Here [1].",
-                                   backend="simulator", backend_label="Simulator", model="m")
+    base: dict[str, object] = dict(
+        user_message="Where is my order?",
+        reply="Here [1].",
+        backend="simulator",
+        backend_label="Simulator",
+        model="m",
+    )
     base.update(fields)
     return TurnResult.model_validate(base)
 
@@ -112,7 +119,11 @@ def test_log_turn_keeps_the_session_facts_and_derived_columns(engine: Engine) ->
         assert chat is not None and turn is not None
         assert (chat.turn_count, chat.escalated, chat.unanswered) == (2, True, True)
         assert (turn.best_score, turn.top_document_id, turn.tool_name, turn.brand_violations) == (
-            0.7, 7, "track_order", 1)
+            0.7,
+            7,
+            "track_order",
+            1,
+        )
         # A new turn changes the stamp the Analytics cache is keyed on; so does feedback.
         after_turns = data_stamp(session=db)
         assert after_turns != stamp

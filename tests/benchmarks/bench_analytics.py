@@ -67,12 +67,22 @@ def filters() -> Filters:
 def page(session: object, f: Filters) -> object:
     d = build_dashboard(session=session, filters=f)  # type: ignore[arg-type]
     figures = [
-        charts.volume_figure(d), charts.latency_figure(d), charts.latency_figure(d, "ttft"),
-        charts.cost_figure(d), charts.quality_figure(d), charts.heatmap_figure(d),
-        charts.documents_figure(d), *(charts.breakdown_figure(d, c) for c in charts.LABELS),
+        charts.volume_figure(d),
+        charts.latency_figure(d),
+        charts.latency_figure(d, "ttft"),
+        charts.cost_figure(d),
+        charts.quality_figure(d),
+        charts.heatmap_figure(d),
+        charts.documents_figure(d),
+        *(charts.breakdown_figure(d, c) for c in charts.LABELS),
     ]
-    tables = [d.kpis_by_split(), charts.never_cited(d), charts.cost_by_model(d),
-              charts.gaps_frame(d), charts.gaps_frame(d, by="similarity")]
+    tables = [
+        d.kpis_by_split(),
+        charts.never_cited(d),
+        charts.cost_by_model(d),
+        charts.gaps_frame(d),
+        charts.gaps_frame(d, by="similarity"),
+    ]
     return d, figures, tables
 
 
@@ -119,17 +129,23 @@ def main() -> int:
     url = f"sqlite:///{path}"
     generated = prepare(url, args.turns)
     if generated:
-        print(f"generated {args.turns:,} turns in {generated:.0f} s ({args.turns / generated:,.0f} "
-              "turns/s, bulk inserts)")
+        print(
+            f"generated {args.turns:,} turns in {generated:.0f} s ({args.turns / generated:,.0f} "
+            "turns/s, bulk inserts)"
+        )
     raw, full, peak, _ = measure(url)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     ratio = full / raw
     print(f"SQLite, {args.turns:,} turns, all KPIs + charts of the page (median of 3):")
     print(f"  raw SQL aggregates alone (baseline): {raw * 1000:8.0f} ms")
-    print(f"  page computation:                    {full * 1000:8.0f} ms  "
-          f"({ratio:.2f} x baseline; target <= {TARGET_RATIO:.0f} x, <= {TARGET_S * 1000:.0f} ms)")
-    print(f"  peak Python memory while computing:  {peak:8.1f} MB; process max RSS {rss:.0f} MB "
-          f"(target <= {TARGET_MB:.0f} MB)")
+    print(
+        f"  page computation:                    {full * 1000:8.0f} ms  "
+        f"({ratio:.2f} x baseline; target <= {TARGET_RATIO:.0f} x, <= {TARGET_S * 1000:.0f} ms)"
+    )
+    print(
+        f"  peak Python memory while computing:  {peak:8.1f} MB; process max RSS {rss:.0f} MB "
+        f"(target <= {TARGET_MB:.0f} MB)"
+    )
     ok = ratio <= TARGET_RATIO and full <= TARGET_S and rss <= TARGET_MB
 
     from tests.postgres import find_bin_dir, start_cluster
@@ -144,10 +160,12 @@ def main() -> int:
             lite_raw, lite_full, _, lite_kpis = measure(lite)
             pg_raw, pg_full, _, pg_kpis = measure(pg_url)
             equal = same(lite_kpis, pg_kpis)
-            print(f"PostgreSQL vs SQLite, {args.pg_turns:,} turns, same generator and queries: "
-                  f"KPIs {'identical' if equal else 'DIFFER'}; raw {pg_raw * 1000:.0f} ms vs "
-                  f"{lite_raw * 1000:.0f} ms, page {pg_full * 1000:.0f} ms vs "
-                  f"{lite_full * 1000:.0f} ms")
+            print(
+                f"PostgreSQL vs SQLite, {args.pg_turns:,} turns, same generator and queries: "
+                f"KPIs {'identical' if equal else 'DIFFER'}; raw {pg_raw * 1000:.0f} ms vs "
+                f"{lite_raw * 1000:.0f} ms, page {pg_full * 1000:.0f} ms vs "
+                f"{lite_full * 1000:.0f} ms"
+            )
             ok = ok and equal
         finally:
             cluster.stop()

@@ -88,7 +88,9 @@ def upgrade() -> None:
         sa.column("tool_name", sa.String),
         sa.column("brand_violations", sa.Integer),
     )
-    rows = bind.execute(sa.select(turn.c.id, turn.c.retrieved, turn.c.tool_calls, turn.c.lint_flags))
+    rows = bind.execute(
+        sa.select(turn.c.id, turn.c.retrieved, turn.c.tool_calls, turn.c.lint_flags)
+    )
     updates = [{"turn_id": r.id, **_derived(r.retrieved, r.tool_calls, r.lint_flags)} for r in rows]
     if updates:
         bind.execute(
