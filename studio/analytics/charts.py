@@ -34,7 +34,7 @@ def _layout(fig: go.Figure, title: str, x: str, y: str) -> go.Figure:
         legend={
             "orientation": "h",
             "yanchor": "top",
-            "y": -0.18 - 0.02 * rows,
+            "y": -0.3,
             "x": 0,
             "font": {"size": 11},
         },
@@ -176,24 +176,28 @@ def quality_figure(d: Dashboard) -> go.Figure:
             go.Scatter(
                 x=part["at"],
                 y=part["satisfaction"],
-                name=f"Satisfaction · {split}",
+                name=str(split),
+                legendgroup=str(split),
                 mode="lines+markers",
                 line={"color": colour},
+                hovertemplate="%{x|%d %b}: satisfaction %{y:.0f} %",
             )
         )
         fig.add_trace(
             go.Scatter(
                 x=part["at"],
                 y=part["accuracy"],
-                name=f"Accuracy · {split}",
+                name=f"{split} accuracy",
+                legendgroup=str(split),
+                showlegend=False,
                 mode="lines",
                 line={"color": colour, "dash": "dot"},
+                hovertemplate="%{x|%d %b}: accuracy %{y:.0f} %",
             )
         )
     fig.update_yaxes(range=[0, 105])
-    return _layout(
-        fig, "Satisfaction (👍 share) and accuracy (not edited), % per day", "Date (UTC)", "%"
-    )
+    title = "Satisfaction (solid: thumbs-up share) and accuracy (dotted: not edited)"
+    return _layout(fig, title, "Date (UTC)", "% per day")
 
 
 def breakdown_frame(d: Dashboard, column: str) -> pd.DataFrame:

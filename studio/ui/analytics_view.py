@@ -20,6 +20,8 @@ from studio.ui.resources import get_engine
 PER_ROW = 6
 DEMO_TURNS = 3000
 EXPORT = "an_export"
+COLUMNS = ("id", "started_at", "title", "assistant", "version", "source", "turns", "escalated",
+           "abandoned")  # fmt: skip
 
 
 def no_data_yet() -> None:
@@ -101,7 +103,9 @@ def knowledge(d: Dashboard) -> None:
     with right:
         st.markdown("**Never-cited documents**")
         unused = charts.never_cited(d)
-        if unused.empty:
+        if d.documents.empty:
+            st.caption("The selected assistants have no documents yet (Knowledge page).")
+        elif unused.empty:
             st.caption("Every document answered at least one question in this period.")
         else:
             st.dataframe(unused, hide_index=True, width="stretch", height=260)
@@ -141,10 +145,25 @@ def drill_down(filters: Filters) -> None:
     shown = f"the newest {len(rows):,} of {total:,}" if total > len(rows) else f"{total:,}"
     st.caption(f"Showing {shown} sessions; click a column header to sort.")
     st.dataframe(
-        [r.model_dump() for r in rows], hide_index=True, width="stretch", height=280,
-        column_config={"started_at": st.column_config.DatetimeColumn("Started (UTC)"),
-                       "id": st.column_config.NumberColumn("Session", format="%d")},
-    )  # fmt: skip
+        [r.model_dump() for r in rows],
+        hide_index=True,
+        width="stretch",
+        height=280,
+        column_order=COLUMNS,
+        column_config={
+            "id": st.column_config.NumberColumn("Session", format="%d"),
+            "started_at": st.column_config.DatetimeColumn(
+                "Started (UTC)", format="YYYY-MM-DD HH:mm"
+            ),
+            "title": "First message",
+            "assistant": "Assistant",
+            "version": "Version",
+            "source": "Source",
+            "turns": st.column_config.NumberColumn("Turns", format="%d"),
+            "escalated": "Escalated",
+            "abandoned": "Abandoned",
+        },
+    )
     labels = {r.id: f"#{r.id} · {r.title[:60]}" for r in rows}
     picked = st.selectbox("Read a session", list(labels), format_func=labels.__getitem__,
                           index=None, placeholder="Pick a session to read its transcript",

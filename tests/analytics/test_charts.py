@@ -45,8 +45,8 @@ def test_cost_over_time(d: Dashboard) -> None:
 def test_satisfaction_and_accuracy_trend(d: Dashboard) -> None:
     data = traces(charts.quality_figure(d))
     # 10 Nov, v1: 👍 T1, 👎 T2 → 50 %; 2 replies, 1 edited → 50 %. 11 Nov, v1: T4 👍 → 100 %.
-    assert data["Satisfaction · v1"][1] == [50.0, 100.0]
-    assert data["Accuracy · v1"][1] == [50.0, 100.0]
+    assert data["v1"][1] == [50.0, 100.0]  # satisfaction (solid)
+    assert data["v1 accuracy"][1] == [50.0, 100.0]
 
 
 @pytest.mark.parametrize(
