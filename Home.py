@@ -27,6 +27,9 @@ PAGES = {
         st.Page("pages/compare.py", title="Compare", icon=":material/compare:"),
         st.Page("pages/suites.py", title="Test suites", icon=":material/checklist:"),
     ],
+    "Analyze": [
+        st.Page("pages/analytics.py", title="Analytics", icon=":material/monitoring:"),
+    ],
     "Studio": [
         st.Page("pages/settings.py", title="Settings", icon=":material/settings:"),
     ],

@@ -18,6 +18,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy.engine import Engine
 
+from studio.analytics import traffic
 from studio.chat.protocol import ChatBackend
 from studio.chat.providers import make_backend
 from studio.chat.simulator import SimulatorBackend
@@ -28,7 +29,7 @@ from studio.core.config import get_settings
 from studio.core.db import make_engine, session_scope
 from studio.core.errors import ImportFailed, InvalidInput, StudioError
 from studio.core.schema import schema_status, upgrade_database
-from studio.design import assistants, exports
+from studio.design import assistants, exports, seeding
 from studio.knowledge import bases, ingest
 from studio.knowledge.store import open_store
 
@@ -41,6 +42,8 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="The studio's database: upgrade it, see where it stands.")
 app.add_typer(db_app, name="db")
+traffic_app = typer.Typer(help="Demo traffic for the Analytics page (marked demo).")
+app.add_typer(traffic_app, name="traffic")
 
 T = TypeVar("T")
 EXIT_FAILED, EXIT_INVALID = 1, 2
@@ -359,6 +362,50 @@ def suite_import(
             )
         )
     typer.echo(f'Imported suite "{saved.name}" ({saved.case_count} case(s)).')
+
+
+# --------------------------------------------------------------------------- analytics
+
+
+@traffic_app.command("generate")
+def traffic_generate(
+    turns: Annotated[int, typer.Option("--turns", "-n", help="How many turns to add.")] = 3000,
+    days: Annotated[int, typer.Option("--days", help="Spread them over the last N days.")] = 60,
+    assistant: Annotated[
+        list[str] | None,
+        typer.Option("--assistant", "-a", help="An assistant's name or id (default: the demos)."),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Same seed, same traffic.")] = 13,
+) -> None:
+    """Add realistic demo sessions (source "demo"; the Analytics page hides them with one click)."""
+    with _database() as engine, session_scope(engine) as session:
+        if get_settings().seed_demo:
+            seeding.seed_demo_assistants(session=session)  # as the app's first start would
+        ids: list[int] = []
+        for ref in assistant or []:
+            try:
+                ids.append(assistants.find_assistant(session=session, reference=ref).id)
+            except StudioError as error:
+                fail(error)
+        with Progress(
+            TextColumn("Generating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            transient=True,
+        ) as bar:  # fmt: skip
+            task = bar.add_task("turns", total=turns)
+            made = run(
+                lambda: traffic.generate_traffic(
+                    session=session,
+                    turns=turns,
+                    days=days,
+                    seed=seed,
+                    assistant_ids=ids or None,
+                    on_progress=lambda done, total: bar.update(task, completed=done, total=total),
+                )
+            )
+    typer.echo(
+        f"Added {made.turns:,} demo turns in {made.sessions:,} sessions "
+        f"({made.feedback:,} with feedback) for {len(made.assistants)} assistant(s)."
+    )
 
 
 def main() -> None:

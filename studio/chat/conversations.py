@@ -96,7 +96,12 @@ def log_turn(
                 db.add(chat)
                 db.flush()
             chat.last_turn_at = utcnow()
+            chat.turn_count += 1
+            chat.escalated = chat.escalated or result.escalated
+            chat.unanswered = result.status is TurnStatus.FAILED or not result.reply.strip()
             tags = result.tags
+            passing = [p for p in result.passages if p.passed_threshold]
+            top = max(passing, key=lambda p: p.score, default=None)
             turn = Turn(
                 session_id=chat.id or 0,
                 assistant_id=target.assistant_id,
@@ -123,6 +128,12 @@ def log_turn(
                 retrieved=[p.model_dump(mode="json") for p in result.passages],
                 tool_calls=[c.model_dump(mode="json") for c in result.tool_calls],
                 messages=result.messages,
+                best_score=max((p.score for p in result.passages), default=None),
+                top_document_id=top.document_id if top else None,
+                tool_name=result.tool_calls[0].name[:80] if result.tool_calls else None,
+                brand_violations=sum(
+                    f.startswith(("phrase:", "topic:")) for f in result.lint_flags
+                ),
             )
             db.add(turn)
             db.flush()
