@@ -1,0 +1,1 @@
+"""Analytics: SQL aggregates, Plotly figures, transcript import and demo traffic."""
