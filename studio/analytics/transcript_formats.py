@@ -249,9 +249,12 @@ def _jsonl_items(text: str, *, limits: TranscriptLimits) -> Iterator[tuple[int, 
         if not line.strip():
             continue
         if len(line.encode("utf-8")) > limits.max_line_bytes:
-            yield number, _LineProblem(
-                f"the line is longer than {limits.max_line_bytes // 1024:,} KB "
-                "(STUDIO_MAX_TRANSCRIPT_LINE_KB); split the conversation"
+            yield (
+                number,
+                _LineProblem(
+                    f"the line is longer than {limits.max_line_bytes // 1024:,} KB "
+                    "(STUDIO_MAX_TRANSCRIPT_LINE_KB); split the conversation"
+                ),
             )
             continue
         if _depth(line) > MAX_DEPTH:
@@ -260,9 +263,12 @@ def _jsonl_items(text: str, *, limits: TranscriptLimits) -> Iterator[tuple[int, 
         try:
             yield number, json.loads(line)
         except json.JSONDecodeError as exc:
-            yield number, _LineProblem(
-                f"not valid JSON ({exc.msg} at column {exc.colno}); each line must be one "
-                'conversation object like {"id": "…", "messages": […]}'
+            yield (
+                number,
+                _LineProblem(
+                    f"not valid JSON ({exc.msg} at column {exc.colno}); each line must be one "
+                    'conversation object like {"id": "…", "messages": […]}'
+                ),
             )
 
 
@@ -286,8 +292,11 @@ def _csv_items(
     missing = [f'{what} → "{name}"' for what, name in wanted.items() if name not in header]
     if missing:
         raise InvalidInput(
-            "The CSV has no column for " + ", ".join(missing) + ". Its columns are: "
-            + ", ".join(f'"{h}"' for h in header if h) + ". Choose the matching columns."
+            "The CSV has no column for "
+            + ", ".join(missing)
+            + ". Its columns are: "
+            + ", ".join(f'"{h}"' for h in header if h)
+            + ". Choose the matching columns."
         )
     at = {what: header.index(name) for what, name in wanted.items()}
     grouped: dict[str, dict[str, Any]] = {}
@@ -314,8 +323,13 @@ def _csv_items(
                 f"The file has more than {limits.max_conversations:,} conversations, the import "
                 "limit (STUDIO_MAX_TRANSCRIPT_CONVERSATIONS). Split it into smaller files."
             )
-        item = grouped.setdefault(conversation_id, {"id": conversation_id, "messages": [], "_line": line})
-        message: dict[str, Any] = {"role": row[at["role"]].strip().lower(), "content": row[at["content"]]}
+        item = grouped.setdefault(
+            conversation_id, {"id": conversation_id, "messages": [], "_line": line}
+        )
+        message: dict[str, Any] = {
+            "role": row[at["role"]].strip().lower(),
+            "content": row[at["content"]],
+        }
         if "timestamp" in at and row[at["timestamp"]].strip():
             message["timestamp"] = row[at["timestamp"]].strip()
         message["_line"] = line
@@ -359,7 +373,11 @@ def _conversation(
     if not isinstance(raw, dict):
         raise _LineProblem('the line must be a JSON object like {"id": "…", "messages": […]}')
     external = raw.get("id")
-    if isinstance(external, bool) or not isinstance(external, str | int) or not str(external).strip():
+    if (
+        isinstance(external, bool)
+        or not isinstance(external, str | int)
+        or not str(external).strip()
+    ):
         raise _LineProblem('"id" is missing: every conversation needs its id from the source')
     external_id = str(external).strip()
     if len(external_id) > MAX_ID_CHARS:
@@ -381,9 +399,7 @@ def _conversation(
             raise _LineProblem(f"{where} must be an object with a role and a content")
         role = item.get("role")
         if role not in ROLES:
-            raise _LineProblem(
-                f'{where}: role "{str(role)[:20]}" is not one of {", ".join(ROLES)}'
-            )
+            raise _LineProblem(f'{where}: role "{str(role)[:20]}" is not one of {", ".join(ROLES)}')
         text = _text_of(item.get("content"), where)
         if len(text) > MAX_MESSAGE_CHARS:
             raise _LineProblem(f"{where} is longer than {MAX_MESSAGE_CHARS:,} characters")

@@ -146,7 +146,9 @@ def import_transcripts(
     total, turns = len(fresh), 0
     for start in range(0, total, BATCH):
         batch = fresh[start : start + BATCH]
-        report(start, total, f"Tagging and saving conversations {start + 1:,}–{start + len(batch):,}…")
+        report(
+            start, total, f"Tagging and saving conversations {start + 1:,}–{start + len(batch):,}…"
+        )
         turns += _write(
             session, batch, assistant_id=assistant_id, version_number=version_number,
             config_hash=config_hash, config=config, now=now,
@@ -223,7 +225,9 @@ def _assumptions(conversations: list[ParsedConversation], zone: str) -> list[str
     return notes
 
 
-def _turns_of(messages: list[ImportedMessage]) -> list[tuple[ImportedMessage, list[ImportedMessage]]]:
+def _turns_of(
+    messages: list[ImportedMessage],
+) -> list[tuple[ImportedMessage, list[ImportedMessage]]]:
     """(user message, every message up to the next user message). Messages before the first
     user message (a system prompt, a greeting) join the first turn, so nothing is dropped."""
     turns: list[tuple[ImportedMessage, list[ImportedMessage]]] = []
