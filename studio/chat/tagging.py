@@ -98,7 +98,10 @@ def sarcastic(text: str) -> bool:
     return bool(PRAISE.search(text) and BAD_EVENT.search(text))
 
 
-CANT = r"(?:can'?t|cannot|could ?n[o']t|unable to|not able to|won'?t let me|no puedo|kann .{0,20}nicht|ne peux pas)"
+CANT = (
+    r"(?:can'?t|cannot|could ?n[o']t|unable to|not able to|won'?t let me|"
+    r"no puedo|kann .{0,20}nicht|ne peux pas)"
+)
 
 # Checked in this order; the first match wins (a cancellation phrased as a question is still one).
 INTENT_RULES: tuple[tuple[Intent, re.Pattern[str]], ...] = (
