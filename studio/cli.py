@@ -18,6 +18,8 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy.engine import Engine
 
+from studio.analytics import transcripts
+from studio.analytics.transcript_formats import CsvColumns, TranscriptFormat
 from studio.core.config import get_settings
 from studio.core.db import make_engine, session_scope
 from studio.core.errors import ImportFailed, InvalidInput, StudioError
@@ -35,6 +37,8 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="The studio's database: upgrade it, see where it stands.")
 app.add_typer(db_app, name="db")
+transcripts_app = typer.Typer(help="Production transcripts: import them to analyse them.")
+app.add_typer(transcripts_app, name="transcripts")
 
 T = TypeVar("T")
 EXIT_FAILED, EXIT_INVALID = 1, 2
@@ -197,6 +201,85 @@ def reindex(
     typer.echo(f'"{found.name}": {indexed} of {len(outcomes)} document(s) re-indexed.')
     if failed:
         raise typer.Exit(EXIT_FAILED)
+
+
+# --------------------------------------------------------------------------- transcripts
+
+
+@transcripts_app.command("import")
+def transcripts_import(
+    file: Annotated[Path, typer.Argument(help="JSONL (one conversation per line) or CSV.")],
+    assistant: Annotated[
+        str, typer.Option("--assistant", "-a", help="The assistant's name or id.")
+    ],
+    fmt: Annotated[
+        TranscriptFormat | None,
+        typer.Option("--format", "-f", help="File format (default: from the file name)."),
+    ] = None,
+    skip_invalid: Annotated[
+        bool,
+        typer.Option(
+            "--skip-invalid", help="Import the valid lines and list the others (default: none)."
+        ),
+    ] = False,
+    timezone: Annotated[
+        str, typer.Option("--timezone", help="Time zone of timestamps that name none.")
+    ] = "UTC",
+    id_column: Annotated[
+        str, typer.Option(help="CSV: conversation id column.")
+    ] = "conversation_id",
+    role_column: Annotated[str, typer.Option(help="CSV: role column.")] = "role",
+    content_column: Annotated[str, typer.Option(help="CSV: message text column.")] = "content",
+    timestamp_column: Annotated[
+        str, typer.Option(help='CSV: timestamp column ("" if there is none).')
+    ] = "timestamp",
+) -> None:
+    """Import production transcripts for an assistant (source "import"), tagged like live turns.
+
+    All or nothing: one invalid line and nothing is imported (exit 2), unless --skip-invalid.
+    Importing the same file again adds nothing.
+    """
+    try:
+        content = file.read_bytes()
+    except OSError as exc:
+        fail(InvalidInput(f"Cannot read {file}: {exc.strerror or exc}."))
+    columns = CsvColumns(
+        conversation_id=id_column, role=role_column, content=content_column,
+        timestamp=timestamp_column or None,
+    )  # fmt: skip
+    mode = (
+        transcripts.ImportMode.VALID_LINES
+        if skip_invalid
+        else transcripts.ImportMode.ALL_OR_NOTHING
+    )
+    with _database() as engine, session_scope(engine) as session:
+        found = run(lambda: assistants.find_assistant(session=session, reference=assistant))
+        bar_columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+        with Progress(*bar_columns, TimeElapsedColumn(), transient=True) as bar:
+            task = bar.add_task("Importing", total=None)
+
+            def on_progress(done: int, total: int, message: str) -> None:
+                bar.update(task, completed=done, total=total, description=message)
+
+            try:
+                result = transcripts.import_transcripts(
+                    session=session, assistant_id=found.id, content=content, filename=file.name,
+                    fmt=fmt, columns=columns, mode=mode, assume_timezone=timezone,
+                    on_progress=on_progress,
+                )  # fmt: skip
+            except transcripts.TranscriptInvalid as invalid:
+                bar.stop()
+                typer.echo("hint: --skip-invalid imports the valid lines only.", err=True)
+                fail(invalid)
+            except StudioError as problem:
+                fail(problem)
+    for line_error in result.errors[:50]:
+        typer.echo(f"skipped line {line_error.line}: {line_error.message}", err=True)
+    if result.error_count > 50:
+        typer.echo(f"… and {result.error_count - 50:,} more invalid line(s)", err=True)
+    for note in result.assumptions:
+        typer.echo(f"note: {note}", err=True)
+    typer.echo(f'"{found.name}": {result.summary}')
 
 
 def main() -> None:

@@ -41,6 +41,15 @@ BATCH = 500  # conversations per insert (and per progress step)
 Progress = Callable[[int, int, str], None]
 
 
+class TranscriptInvalid(InvalidInput):
+    """A transcript file with invalid lines, imported all or nothing: `errors` lists them."""
+
+    def __init__(self, message: str, *, parsed: ParsedFile) -> None:
+        super().__init__(message, problems=problems_of(parsed))
+        self.errors: list[LineError] = list(parsed.errors)
+        self.error_count = parsed.error_count
+
+
 class ImportMode(StrEnum):
     ALL_OR_NOTHING = "all_or_nothing"  # any invalid line: nothing is imported
     VALID_LINES = "valid_lines"  # import the valid conversations, report the rest
@@ -117,7 +126,8 @@ def import_transcripts(
 ) -> TranscriptImport:
     """Import a transcript file for an assistant in one transaction.
 
-    Raises InvalidInput if the file is unreadable, or (all or nothing) has any invalid line;
+    Raises InvalidInput if the file is unreadable, TranscriptInvalid if (all or nothing) it has
+    any invalid line;
     NotFound if the assistant does not exist; Conflict if the same conversations were being
     imported at the same moment (nothing from this import is kept then).
     """
@@ -129,10 +139,10 @@ def import_transcripts(
         assume_timezone=assume_timezone,
     )  # fmt: skip
     if parsed.error_count and mode is ImportMode.ALL_OR_NOTHING:
-        raise InvalidInput(
+        raise TranscriptInvalid(
             f"{parsed.error_count:,} line(s) of {filename} are invalid, so nothing was imported. "
-            'Fix them, or choose "import the valid lines".',
-            problems=problems_of(parsed),
+            "Fix them, or choose to import only the valid lines.",
+            parsed=parsed,
         )
     config, version_number, config_hash = target.draft, None, target.config_hash
     if target.published_version is not None:
