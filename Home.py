@@ -23,6 +23,9 @@ PAGES = {
     "Try": [
         st.Page("pages/preview.py", title="Preview", icon=":material/chat:"),
     ],
+    "Analyze": [
+        st.Page("pages/transcripts.py", title="Import transcripts", icon=":material/upload_file:"),
+    ],
     "Studio": [
         st.Page("pages/settings.py", title="Settings", icon=":material/settings:"),
     ],

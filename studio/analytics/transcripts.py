@@ -93,6 +93,11 @@ def limits_from(settings: Settings) -> TranscriptLimits:
     )
 
 
+def limits_from_settings() -> TranscriptLimits:
+    """The import limits in force."""
+    return limits_from(get_settings())
+
+
 def check_transcripts(
     *,
     content: bytes,
@@ -108,7 +113,7 @@ def check_transcripts(
         fmt=fmt,
         columns=columns,
         assume_timezone=assume_timezone,
-        limits=limits_from(get_settings()),
+        limits=limits_from_settings(),
     )
 
 
