@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy import insert, select, tuple_
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col
+from sqlmodel import Session, SQLModel, col
 
 from studio.analytics.transcript_formats import (
     CsvColumns,
@@ -32,7 +32,7 @@ from studio.analytics.transcript_formats import (
 from studio.chat import insights, tagging
 from studio.core.config import Settings, get_settings
 from studio.core.errors import Conflict, InvalidInput
-from studio.core.models import ChatSession, Turn, TurnSource, TurnStatus, utcnow
+from studio.core.models import ChatSession, TurnSource, TurnStatus, utcnow
 from studio.design import assistants, versions
 from studio.design.schemas import AssistantConfig
 
@@ -318,9 +318,12 @@ def _write(
             },
         })  # fmt: skip
         turn_rows.append(rows)
+    # Core inserts (executemany; RETURNING in order for the session ids): the ORM adds nothing
+    # here but time, and these rows need no identity map.
+    sessions_table = SQLModel.metadata.tables["chatsession"]
     try:
         ids = session.execute(
-            insert(ChatSession).returning(col(ChatSession.id), sort_by_parameter_order=True),
+            insert(sessions_table).returning(sessions_table.c.id, sort_by_parameter_order=True),
             session_rows,
         ).scalars().all()  # fmt: skip
     except IntegrityError as exc:
@@ -334,5 +337,5 @@ def _write(
         for row in rows
     ]
     if flat:
-        session.execute(insert(Turn), flat)
+        session.execute(insert(SQLModel.metadata.tables["turn"]), flat)
     return len(flat)

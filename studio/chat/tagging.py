@@ -54,8 +54,15 @@ class Tags(BaseModel):
 
 
 def cue_pattern(*patterns: str) -> re.Pattern[str]:
-    """One case-insensitive pattern that matches any of `patterns`."""
-    return re.compile("|".join(rf"(?:{p})" for p in patterns), re.IGNORECASE)
+    """One case-insensitive pattern that matches any of `patterns`.
+
+    The word boundary most cues start with is tested once, ahead of the alternatives, so the
+    alternatives are only tried at the start of a word (several times faster on long text).
+    """
+    at_word = [p.removeprefix(r"\b") for p in patterns if p.startswith(r"\b")]
+    others = [rf"(?:{p})" for p in patterns if not p.startswith(r"\b")]
+    parts = [r"\b(?:" + "|".join(rf"(?:{p})" for p in at_word) + ")"] if at_word else []
+    return re.compile("|".join(parts + others), re.IGNORECASE)
 
 
 # Messy real text: HTML entities from exports, curly quotes from phones, links and @handles that
