@@ -53,8 +53,8 @@ class Tags(BaseModel):
     urgency: Urgency
 
 
-def cue_pattern(*patterns: str) -> re.Pattern[str]:
-    """One case-insensitive pattern that matches any of `patterns`.
+def cue_pattern(*patterns: str, ignore_case: bool = True) -> re.Pattern[str]:
+    """One (case-insensitive, unless told) pattern that matches any of `patterns`.
 
     The word boundary most cues start with is tested once, ahead of the alternatives, so the
     alternatives are only tried at the start of a word (several times faster on long text).
@@ -62,7 +62,12 @@ def cue_pattern(*patterns: str) -> re.Pattern[str]:
     at_word = [p.removeprefix(r"\b") for p in patterns if p.startswith(r"\b")]
     others = [rf"(?:{p})" for p in patterns if not p.startswith(r"\b")]
     parts = [r"\b(?:" + "|".join(rf"(?:{p})" for p in at_word) + ")"] if at_word else []
-    return re.compile("|".join(parts + others), re.IGNORECASE)
+    return re.compile("|".join(parts + others), re.IGNORECASE if ignore_case else 0)
+
+
+def lower_cues(*patterns: str) -> re.Pattern[str]:
+    """`cue_pattern` for text already lower-cased: matching without IGNORECASE is ~2x faster."""
+    return cue_pattern(*patterns, ignore_case=False)
 
 
 # Messy real text: HTML entities from exports, curly quotes from phones, links and @handles that
@@ -82,11 +87,11 @@ def normalize(message: str) -> str:
 
 
 # Praise next to a bad event reads as sarcasm ("Oh great, another update that breaks everything").
-PRAISE = cue_pattern(
+PRAISE = lower_cues(
     r"\b(?:oh )?(?:great|brilliant|amazing|wonderful|lovely)\b",
     r"\bthanks (?:a lot|so much) for\b",
 )
-BAD_EVENT = cue_pattern(
+BAD_EVENT = lower_cues(
     r"\bbreaks?\b",
     r"\bbroke\b",
     r"\bagain\b",
@@ -101,7 +106,7 @@ BAD_EVENT = cue_pattern(
 
 
 def sarcastic(text: str) -> bool:
-    """True if praise sits next to a complaint about what happened."""
+    """True if praise sits next to a complaint about what happened (`text` lower-cased)."""
     return bool(PRAISE.search(text) and BAD_EVENT.search(text))
 
 
@@ -114,7 +119,7 @@ CANT = (
 INTENT_RULES: tuple[tuple[Intent, re.Pattern[str]], ...] = (
     (
         Intent.CANCELLATION,
-        cue_pattern(
+        lower_cues(
             r"\bcancel",
             r"\bunsubscribe",
             r"\b(?:close|delete|remove) (?:my|the) (?:\w+ )?account",
@@ -129,7 +134,7 @@ INTENT_RULES: tuple[tuple[Intent, re.Pattern[str]], ...] = (
     ),
     (
         Intent.COMPLAINT,
-        cue_pattern(
+        lower_cues(
             r"\bcomplain",
             r"\bunacceptable",
             r"\bterrible",
@@ -153,7 +158,7 @@ INTENT_RULES: tuple[tuple[Intent, re.Pattern[str]], ...] = (
     ),
     (
         Intent.COMPARISON,
-        cue_pattern(
+        lower_cues(
             r"\bcompare",
             r"\bcomparison",
             r"\bvs\.?\b",
@@ -166,7 +171,7 @@ INTENT_RULES: tuple[tuple[Intent, re.Pattern[str]], ...] = (
     ),
     (
         Intent.SUPPORT_REQUEST,  # a stolen card or unknown payments: act on the account first
-        cue_pattern(
+        lower_cues(
             r"\bstolen\b",
             r"\bfraud",
             r"\bdid(?:n'?t| not) make (?:these|this|those|the) ",
@@ -177,7 +182,7 @@ INTENT_RULES: tuple[tuple[Intent, re.Pattern[str]], ...] = (
     ),
     (
         Intent.PROBLEM_SOLVING,
-        cue_pattern(
+        lower_cues(
             r"\bnot working",
             r"\bdoesn'?t work",
             r"\bdoes(?:n'?t| not) (?:load|open|work|respond)",
@@ -210,7 +215,7 @@ INTENT_RULES: tuple[tuple[Intent, re.Pattern[str]], ...] = (
     ),
     (
         Intent.SUPPORT_REQUEST,
-        cue_pattern(
+        lower_cues(
             r"\bwhere is my",
             r"\btrack",
             r"\breturn\b(?! policy)",
@@ -242,7 +247,7 @@ INTENT_RULES: tuple[tuple[Intent, re.Pattern[str]], ...] = (
     ),
     (
         Intent.PURCHASE_INTENT,
-        cue_pattern(
+        lower_cues(
             r"\bbuy\b",
             r"\bpurchase",
             r"\bpricing\b",
@@ -261,7 +266,7 @@ INTENT_RULES: tuple[tuple[Intent, re.Pattern[str]], ...] = (
     ),
     (
         Intent.FAREWELL,
-        cue_pattern(
+        lower_cues(
             r"\b(?:good)?bye\b",
             r"\bsee you\b",
             r"\bthat'?s all\b",
@@ -273,7 +278,7 @@ INTENT_RULES: tuple[tuple[Intent, re.Pattern[str]], ...] = (
     ),
     (
         Intent.INFORMATION_SEEKING,
-        cue_pattern(
+        lower_cues(
             r"\?\s*$",
             r"^\s*(?:what|how|when|where|why|which|who|"
             r"do|does|is|are|can|could|will)\b",
@@ -285,14 +290,14 @@ INTENT_RULES: tuple[tuple[Intent, re.Pattern[str]], ...] = (
         ),
     ),
 )
-GREETING = cue_pattern(
+GREETING = lower_cues(
     r"^\s*(?:hi|hello|hey|hiya|howdy|good (?:morning|afternoon|evening|day)|greetings|"
     r"bonjour|bonsoir|salut|hola|buen[oa]s (?:d[ií]as|tardes|noches)|hallo|"
     r"guten (?:morgen|tag|abend)|ciao|namaste)"
     r"(?:[\s,]+(?:there|team|all|everyone|folks)|[\s,]+buenos d[ií]as)*[\W_]*$"
 )
 # Thanks alone (short, no question) closes a conversation as much as a goodbye does.
-THANKS_ONLY = cue_pattern(
+THANKS_ONLY = lower_cues(
     r"^\W*(?:(?:ok(?:ay)?|perfect|great|cool|awesome|super)\W+)*"
     r"(?:thanks?|thank you|thx|ta|merci|gracias|danke)(?: (?:so|very) much| a lot)?\W*$"
 )
@@ -300,7 +305,7 @@ FAREWELL_MAX_WORDS = 12
 EMOTION_RULES: tuple[tuple[Emotion, re.Pattern[str]], ...] = (
     (
         Emotion.ANGRY,
-        cue_pattern(
+        lower_cues(
             r"\bangry\b",
             r"\bfurious",
             r"\boutrage",
@@ -321,7 +326,7 @@ EMOTION_RULES: tuple[tuple[Emotion, re.Pattern[str]], ...] = (
     ),
     (
         Emotion.FRUSTRATED,
-        cue_pattern(
+        lower_cues(
             r"\bfrustrat",
             r"\bannoy",
             r"\bagain\b",
@@ -351,7 +356,7 @@ EMOTION_RULES: tuple[tuple[Emotion, re.Pattern[str]], ...] = (
     ),
     (
         Emotion.WORRIED,
-        cue_pattern(
+        lower_cues(
             r"\bworr",
             r"\bconcern",
             r"\banxious",
@@ -386,7 +391,7 @@ EMOTION_RULES: tuple[tuple[Emotion, re.Pattern[str]], ...] = (
     ),
     (
         Emotion.CONFUSED,
-        cue_pattern(
+        lower_cues(
             r"\bconfus",
             r"\bdon'?t understand",
             r"\bunclear",
@@ -401,7 +406,7 @@ EMOTION_RULES: tuple[tuple[Emotion, re.Pattern[str]], ...] = (
     ),
     (
         Emotion.HAPPY,
-        cue_pattern(
+        lower_cues(
             r"\bthank",
             r"\bthx\b",
             r"\bmerci\b",
@@ -421,7 +426,7 @@ EMOTION_RULES: tuple[tuple[Emotion, re.Pattern[str]], ...] = (
 URGENCY_RULES: tuple[tuple[Urgency, re.Pattern[str]], ...] = (
     (
         Urgency.CRITICAL,
-        cue_pattern(
+        lower_cues(
             r"\bemergency",
             r"\bchest pain",
             r"\bcan'?t breathe",
@@ -449,7 +454,7 @@ URGENCY_RULES: tuple[tuple[Urgency, re.Pattern[str]], ...] = (
     ),
     (
         Urgency.HIGH,
-        cue_pattern(
+        lower_cues(
             r"\burgent",
             r"\basap\b",
             r"\bimmediate",
@@ -472,7 +477,7 @@ URGENCY_RULES: tuple[tuple[Urgency, re.Pattern[str]], ...] = (
     ),
     (
         Urgency.MEDIUM,
-        cue_pattern(
+        lower_cues(
             r"\bsoon\b",
             r"\btomorrow",
             r"\bthis week",
@@ -507,7 +512,7 @@ URGENCY_RULES: tuple[tuple[Urgency, re.Pattern[str]], ...] = (
 
 def classify(message: str) -> Tags:
     """Tag one user message with intent, emotion and urgency (deterministic, microseconds)."""
-    text = normalize(message)
+    text = normalize(message).lower()
     irony = sarcastic(text)
     if GREETING.match(text):
         intent = Intent.GREETING
