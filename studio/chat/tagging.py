@@ -74,6 +74,7 @@ def lower_cues(*patterns: str) -> re.Pattern[str]:
 # must not trigger a rule (an "@cancel_bot" handle is no cancellation).
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _HANDLE = re.compile(r"(?<![\w.])@\w+|\b[\w.+-]+@[\w-]+\.[\w.]+\b")
+_TAG = re.compile(r"</?[a-z][a-z0-9]{0,9}(?:\s[^<>]{0,80})?/?>", re.IGNORECASE)  # <b>, <br/>
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " "})
 MAX_TAGGED_CHARS = 4000  # tag the start of a very long message: bounded work per message
 
@@ -82,7 +83,7 @@ def normalize(message: str) -> str:
     """`message` as the rules read it: entities decoded, quotes straightened, links and
     @handles removed, whitespace collapsed."""
     text = html.unescape(message[: MAX_TAGGED_CHARS * 2]).translate(_QUOTES)
-    text = _HANDLE.sub(" ", _URL.sub(" ", text))
+    text = _TAG.sub(" ", _HANDLE.sub(" ", _URL.sub(" ", text)))
     return " ".join(text.split())[:MAX_TAGGED_CHARS]
 
 
@@ -120,7 +121,11 @@ INTENT_RULES: tuple[tuple[Intent, re.Pattern[str]], ...] = (
     (
         Intent.CANCELLATION,
         lower_cues(
-            r"\bcancel",
+            r"\bopt(?:ing)? out\b",
+            r"\bdeactivate",
+            r"\bno longer (?:want|need)\b",
+            r"\bstop (?:the |my )?(?:direct debit|service|auto-?renewal)",
+            r"\bcancel(?!\w* (?:\w+ ){0,2}(?:payment|charge|transaction|transfer)s?\b)",
             r"\bunsubscribe",
             r"\b(?:close|delete|remove) (?:my|the) (?:\w+ )?account",
             r"\bterminate",
@@ -135,6 +140,18 @@ INTENT_RULES: tuple[tuple[Intent, re.Pattern[str]], ...] = (
     (
         Intent.COMPLAINT,
         lower_cues(
+            r"\bshocking\b",
+            r"\buseless\b",
+            r"\bpathetic\b",
+            r"\bappalling\b",
+            r"\bhorrible\b",
+            r"\bincompetent\b",
+            r"\bgone downhill\b",
+            r"\b(?:sick|tired) of\b",
+            r"\bpassed (?:from|around|between)\b",
+            r"\bnot (?:okay|ok|acceptable|good enough)\b",
+            r"\bdidn'?t even\b",
+            r"\bnobody told me\b",
             r"\bcomplain",
             r"\bunacceptable",
             r"\bterrible",
@@ -159,6 +176,11 @@ INTENT_RULES: tuple[tuple[Intent, re.Pattern[str]], ...] = (
     (
         Intent.COMPARISON,
         lower_cues(
+            r"\b(?:better|cheaper|worse|faster|slower) than\b",
+            r"\bdifferent from\b",
+            r"\bwhich (?:one )?(?:is|has) (?:the )?(?:better|cheaper|best|cheapest)\b",
+            r"\bbetter (?:deal|option|choice)\b",
+            r"\bor\b.{0,40}\bwhich (?:one|is|has)\b",
             r"\bcompare",
             r"\bcomparison",
             r"\bvs\.?\b",
@@ -172,6 +194,7 @@ INTENT_RULES: tuple[tuple[Intent, re.Pattern[str]], ...] = (
     (
         Intent.SUPPORT_REQUEST,  # a stolen card or unknown payments: act on the account first
         lower_cues(
+            r"\busing my card\b",
             r"\bstolen\b",
             r"\bfraud",
             r"\bdid(?:n'?t| not) make (?:these|this|those|the) ",
@@ -183,6 +206,20 @@ INTENT_RULES: tuple[tuple[Intent, re.Pattern[str]], ...] = (
     (
         Intent.PROBLEM_SOLVING,
         lower_cues(
+            r"\b(?:throw|throws|throwing|get|getting|shows?|showing) (?:an? |the )?\W?\d{3}\b",
+            r"\bdrops?\b",
+            r"\bdisconnect",
+            r"\bunresponsive\b",
+            r"\bnot responding\b",
+            r"\bunreachable\b",
+            r"\bgo(?:es)? (?:straight )?to spam\b",
+            r"\bexpired\b",
+            r"\bforgot (?:my )?password\b",
+            r"\bn'arrive pas\b",
+            r"\boutage\b",
+            r"\b(?:is|was|got) locked\b",
+            r"\bshowing (?:the )?wrong\b",
+            r"\bnot (?:this|the right|the correct)\b",
             r"\bnot working",
             r"\bdoesn'?t work",
             r"\bdoes(?:n'?t| not) (?:load|open|work|respond)",
@@ -216,6 +253,18 @@ INTENT_RULES: tuple[tuple[Intent, re.Pattern[str]], ...] = (
     (
         Intent.SUPPORT_REQUEST,
         lower_cues(
+            r"\breplacement (?:card|part|item)\b",
+            r"\bwhen will my\b",
+            r"\bwhere is it\b",
+            r"\b(?:issue|arrange) (?:a|an|the|my)\b",
+            r"\bcredit note\b",
+            r"\bpick ?up\b",
+            r"\b(?:raise|increase|lower|reduce) (?:my|the) \w+",
+            r"\b(?:get|have) my \w+ back\b",
+            r"\btransfer my\b",
+            r"\bduplicate (?:payment|charge)\b",
+            r"\bcambi(?:en|ar)\b",
+            r"\bcopy of my\b",
             r"\bwhere is my",
             r"\btrack",
             r"\breturn\b(?! policy)",
@@ -248,6 +297,14 @@ INTENT_RULES: tuple[tuple[Intent, re.Pattern[str]], ...] = (
     (
         Intent.PURCHASE_INTENT,
         lower_cues(
+            r"\bpre-?order",
+            r"\binterested in\b",
+            r"\bcost\b",
+            r"\bbulk (?:order|buy)",
+            r"\bdiscounts?\b",
+            r"\bswitch to (?:the |a )?\w+ plan\b",
+            r"\bhow (?:do|can) i pay\b",
+            r"\badd \d+ (?:more )?(?:users|seats|licen[cs]es)\b",
             r"\bbuy\b",
             r"\bpurchase",
             r"\bpricing\b",
@@ -279,6 +336,10 @@ INTENT_RULES: tuple[tuple[Intent, re.Pattern[str]], ...] = (
     (
         Intent.INFORMATION_SEEKING,
         lower_cues(
+            r"\?",
+            r"\b(?:i'?d like|i want|i would like) to know\b",
+            r"\bquick question\b",
+            r"\bis there an?\b",
             r"\?\s*$",
             r"^\s*(?:what|how|when|where|why|which|who|"
             r"do|does|is|are|can|could|will)\b",
@@ -291,10 +352,10 @@ INTENT_RULES: tuple[tuple[Intent, re.Pattern[str]], ...] = (
     ),
 )
 GREETING = lower_cues(
-    r"^\s*(?:hi|hello|hey|hiya|howdy|good (?:morning|afternoon|evening|day)|greetings|"
+    r"^\s*(?:hi|hello|hey|hiya|howdy|(?:good )?(?:morning|afternoon|evening)|good day|greetings|"
     r"bonjour|bonsoir|salut|hola|buen[oa]s (?:d[ií]as|tardes|noches)|hallo|"
     r"guten (?:morgen|tag|abend)|ciao|namaste)"
-    r"(?:[\s,]+(?:there|team|all|everyone|folks)|[\s,]+buenos d[ií]as)*[\W_]*$"
+    r"(?:[\s,]+(?:there|team|all|everyone|folks|guys|friends)|[\s,]+buenos d[ií]as)*[\W_]*$"
 )
 # Thanks alone (short, no question) closes a conversation as much as a goodbye does.
 THANKS_ONLY = lower_cues(
@@ -306,6 +367,12 @@ EMOTION_RULES: tuple[tuple[Emotion, re.Pattern[str]], ...] = (
     (
         Emotion.ANGRY,
         lower_cues(
+            r"\bshocking\b",
+            r"\buseless\b",
+            r"\bpathetic\b",
+            r"\bappalling\b",
+            r"\bhorrible\b",
+            r"\bincompetent\b",
             r"\bangry\b",
             r"\bfurious",
             r"\boutrage",
@@ -327,6 +394,11 @@ EMOTION_RULES: tuple[tuple[Emotion, re.Pattern[str]], ...] = (
     (
         Emotion.FRUSTRATED,
         lower_cues(
+            r"\b(?:sick|tired) of\b",
+            r"\bgone downhill\b",
+            r"\bcomplain",
+            r"\bevery (?:evening|day|night|morning|week)\b",
+            r"\bpassed (?:from|around)\b",
             r"\bfrustrat",
             r"\bannoy",
             r"\bagain\b",
@@ -357,6 +429,16 @@ EMOTION_RULES: tuple[tuple[Emotion, re.Pattern[str]], ...] = (
     (
         Emotion.WORRIED,
         lower_cues(
+            r"\bcollapsed\b",
+            r"\b(?:not|isn'?t) responding\b",
+            r"\bgas (?:smell|leak)\b",
+            r"\bsmell of gas\b",
+            r"\bfire\b",
+            r"\bfreezing\b",
+            r"\busing my card\b",
+            r"\boutage\b",
+            r"\bunreachable\b",
+            r"\b(?:is|was|got) locked\b",
             r"\bworr",
             r"\bconcern",
             r"\banxious",
@@ -392,6 +474,8 @@ EMOTION_RULES: tuple[tuple[Emotion, re.Pattern[str]], ...] = (
     (
         Emotion.CONFUSED,
         lower_cues(
+            r"\b(?:a bit|totally|completely) lost\b",
+            r"\beven though\b",
             r"\bconfus",
             r"\bdon'?t understand",
             r"\bunclear",
@@ -407,6 +491,9 @@ EMOTION_RULES: tuple[tuple[Emotion, re.Pattern[str]], ...] = (
     (
         Emotion.HAPPY,
         lower_cues(
+            r"\bdanke\b",
+            r"\bhelpful\b",
+            r"\brecommend you\b",
             r"\bthank",
             r"\bthx\b",
             r"\bmerci\b",
@@ -427,6 +514,12 @@ URGENCY_RULES: tuple[tuple[Urgency, re.Pattern[str]], ...] = (
     (
         Urgency.CRITICAL,
         lower_cues(
+            r"\bcollapsed\b",
+            r"\b(?:not|isn'?t) (?:responding|breathing)\b",
+            r"\bgas (?:smell|leak)\b",
+            r"\bsmell of gas\b",
+            r"\bon fire\b",
+            r"\busing my card\b",
             r"\bemergency",
             r"\bchest pain",
             r"\bcan'?t breathe",
@@ -455,6 +548,12 @@ URGENCY_RULES: tuple[tuple[Urgency, re.Pattern[str]], ...] = (
     (
         Urgency.HIGH,
         lower_cues(
+            r"\b(?:is|was|got) locked\b",
+            r"\bpayments? (?:failed|declined)\b",
+            r"\bruns today\b",
+            r"\bexpired\b",
+            r"\bn'arrive pas (?:à|a) me connecter\b",
+            r"\bfreezing\b",
             r"\burgent",
             r"\basap\b",
             r"\bimmediate",
@@ -478,6 +577,9 @@ URGENCY_RULES: tuple[tuple[Urgency, re.Pattern[str]], ...] = (
     (
         Urgency.MEDIUM,
         lower_cues(
+            r"\bfaulty\b",
+            r"\bdeposit back\b",
+            r"\bcambi(?:en|ar) la direcci",
             r"\bsoon\b",
             r"\btomorrow",
             r"\bthis week",
