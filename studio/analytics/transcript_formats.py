@@ -352,6 +352,34 @@ def _text_of(content: object, where: str) -> str:
     raise _LineProblem(f"{where}: content must be text")
 
 
+def _strings_in(value: object) -> Iterator[str]:
+    """Every string (keys too) inside parsed JSON (depth is bounded by MAX_DEPTH)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield str(key)
+            yield from _strings_in(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings_in(item)
+
+
+def _storable(text: str, where: str) -> str:
+    """`text` if a database can store it; NUL characters and lone surrogates (from \\u0000 or
+    \\ud800 escapes) cannot be stored in PostgreSQL, or encoded as UTF-8."""
+    if "\x00" in text:
+        raise _LineProblem(f"{where} holds a NUL character (\\u0000), which cannot be stored")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise _LineProblem(
+            f"{where} holds a broken character (an unpaired \\u{ord(text[exc.start]):04x} escape), "
+            "which cannot be stored"
+        ) from exc
+    return text
+
+
 def _timestamp(value: object, where: str, zone: tzinfo) -> tuple[datetime, bool]:
     """`value` as aware UTC, and whether the zone was assumed."""
     if not isinstance(value, str) or not value.strip():
@@ -400,7 +428,7 @@ def _conversation(
         role = item.get("role")
         if role not in ROLES:
             raise _LineProblem(f'{where}: role "{str(role)[:20]}" is not one of {", ".join(ROLES)}')
-        text = _text_of(item.get("content"), where)
+        text = _storable(_text_of(item.get("content"), where), where)
         if len(text) > MAX_MESSAGE_CHARS:
             raise _LineProblem(f"{where} is longer than {MAX_MESSAGE_CHARS:,} characters")
         moment, raw_time = None, item.get("timestamp")
@@ -429,6 +457,8 @@ def _conversation(
     if not isinstance(metadata, dict):
         raise _LineProblem('"metadata" must be an object ({"key": value, …})')
     extra = {k: v for k, v in raw.items() if k not in KNOWN_KEYS}
+    for text in _strings_in([external_id, metadata, extra]):
+        _storable(text, '"id" or "metadata"')
     return ParsedConversation(
         line=line,
         external_id=external_id,

@@ -231,3 +231,36 @@ def test_the_published_version_is_recorded_on_imported_turns(
         versions.publish_version(session=session, assistant_id=assistant_id, number=1)
     run_import(engine, assistant_id, VALID)
     assert {t.version_number for t in turns_of(engine, "c-1")} == {1}
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '{"id": "nul", "messages": [{"role": "user", "content": "hi\\u0000there"}]}',
+        '{"id": "sur", "messages": [{"role": "user", "content": "broken \\ud800 text"}]}',
+        '{"id": "meta", "messages": [{"role": "user", "content": "hi"}], "metadata": {"k": "\\u0000"}}',
+    ],
+)
+def test_text_the_database_cannot_store_is_a_line_error_not_a_crash(
+    engine: Engine, assistant_id: int, line: str
+) -> None:
+    with pytest.raises(TranscriptInvalid) as caught:
+        run_import(engine, assistant_id, VALID + line.encode() + b"\n")
+    assert caught.value.errors[0].line == 3
+    assert "cannot be stored" in caught.value.errors[0].message
+    result = run_import(
+        engine, assistant_id, VALID + line.encode() + b"\n", mode=ImportMode.VALID_LINES
+    )
+    assert result.imported_conversations == 2 and counts(engine) == (2, 3)
+
+
+def test_the_size_limit_comes_from_the_settings(
+    engine: Engine, assistant_id: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from studio.core.config import get_settings
+
+    monkeypatch.setenv("STUDIO_MAX_TRANSCRIPT_MB", "0.0001")
+    get_settings.cache_clear()
+    with pytest.raises(InvalidInput, match="STUDIO_MAX_TRANSCRIPT_MB"):
+        run_import(engine, assistant_id, VALID)
+    assert counts(engine) == (0, 0)
