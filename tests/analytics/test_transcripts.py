@@ -240,6 +240,7 @@ def test_the_published_version_is_recorded_on_imported_turns(
         '{"id": "sur", "messages": [{"role": "user", "content": "broken \\ud800 text"}]}',
         '{"id": "meta", "messages": [{"role": "user", "content": "hi"}], "metadata": {"k": "\\u0000"}}',
     ],
+    ids=["nul", "surrogate", "nul-in-metadata"],
 )
 def test_text_the_database_cannot_store_is_a_line_error_not_a_crash(
     engine: Engine, assistant_id: int, line: str
