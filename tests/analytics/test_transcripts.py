@@ -238,7 +238,8 @@ def test_the_published_version_is_recorded_on_imported_turns(
     [
         '{"id": "nul", "messages": [{"role": "user", "content": "hi\\u0000there"}]}',
         '{"id": "sur", "messages": [{"role": "user", "content": "broken \\ud800 text"}]}',
-        '{"id": "meta", "messages": [{"role": "user", "content": "hi"}], "metadata": {"k": "\\u0000"}}',
+        '{"id": "meta", "messages": [{"role": "user", "content": "hi"}], '
+        '"metadata": {"k": "\\u0000"}}',
     ],
     ids=["nul", "surrogate", "nul-in-metadata"],
 )
