@@ -88,7 +88,12 @@ def _error_table(errors: list[LineError], total: int) -> None:
         [{"Line": e.line, "Conversation": e.conversation_id or "", "Problem": e.message}
          for e in errors]
     )  # fmt: skip
-    st.dataframe(frame, hide_index=True, width="stretch")
+    widths = {
+        "Line": st.column_config.NumberColumn(width="small"),
+        "Conversation": st.column_config.TextColumn(width="small"),
+        "Problem": st.column_config.TextColumn(width="large"),
+    }
+    st.dataframe(frame, hide_index=True, width="stretch", column_config=widths)
     if total > len(errors):
         st.caption(f"… and {total - len(errors):,} more invalid line(s) not listed.")
 
@@ -142,7 +147,7 @@ def render_transcript_import(detail: AssistantDetail) -> None:
         "Import the valid lines (leave invalid ones out)",
         help="Without it, one invalid line and nothing is imported.",
     )
-    check, run = st.columns([1, 4])
+    check, run, _ = st.columns([1, 1, 6])
     if check.button("Check file"):
         try:
             parsed = transcripts.check_transcripts(
