@@ -89,7 +89,7 @@ def normalize(message: str) -> str:
 
 # Praise next to a bad event reads as sarcasm ("Oh great, another update that breaks everything").
 PRAISE = lower_cues(
-    r"\b(?:oh )?(?:great|brilliant|amazing|wonderful|lovely)\b",
+    r"\b(?:oh )?(?:great|brilliant|amazing|wonderful|lovely|cool|nice)\b",
     r"\bthanks (?:a lot|so much) for\b",
 )
 BAD_EVENT = lower_cues(
@@ -101,6 +101,9 @@ BAD_EVENT = lower_cues(
     r"\bwrong\b",
     r"\blate\b",
     r"\blogs? me out\b",
+    r"\bcharged\b",
+    r"\bdown\b",
+    r"\bguaranteed\b",
     r"\bnever\b",
     r"\?\s*(?:brilliant|great)",
 )
@@ -121,11 +124,14 @@ INTENT_RULES: tuple[tuple[Intent, re.Pattern[str]], ...] = (
     (
         Intent.CANCELLATION,
         lower_cues(
+            r"\bget out of (?:this|my|the) (?:contract|plan|subscription)",
+            r"\bremove me from\b",
+            r"\btake me off\b",
             r"\bopt(?:ing)? out\b",
             r"\bdeactivate",
             r"\bno longer (?:want|need)\b",
             r"\bstop (?:the |my )?(?:direct debit|service|auto-?renewal)",
-            r"\bcancel(?!\w* (?:\w+ ){0,2}(?:payment|charge|transaction|transfer)s?\b)",
+            r"\bcancel(?!l?ed\b)(?!\w* (?:\w+ ){0,2}(?:payment|charge|transaction|transfer)s?\b)",
             r"\bunsubscribe",
             r"\b(?:close|delete|remove) (?:my|the) (?:\w+ )?account",
             r"\bterminate",
@@ -140,6 +146,11 @@ INTENT_RULES: tuple[tuple[Intent, re.Pattern[str]], ...] = (
     (
         Intent.COMPLAINT,
         lower_cues(
+            r"\boutrageous\b",
+            r"\bhung up on me\b",
+            r"\bpoor (?:communication|service|support|quality)\b",
+            r"\bfed up with\b",
+            r"\b(?:no ?one|nobody) cares\b",
             r"\bshocking\b",
             r"\buseless\b",
             r"\bpathetic\b",
@@ -176,6 +187,9 @@ INTENT_RULES: tuple[tuple[Intent, re.Pattern[str]], ...] = (
     (
         Intent.COMPARISON,
         lower_cues(
+            r"\bworth it\b",
+            r"\bwhat'?s the (?:real |main )?difference\b",
+            r"\bstack up against\b",
             r"\b(?:better|cheaper|worse|faster|slower) than\b",
             r"\bdifferent from\b",
             r"\bwhich (?:one )?(?:is|has) (?:the )?(?:better|cheaper|best|cheapest)\b",
@@ -206,6 +220,15 @@ INTENT_RULES: tuple[tuple[Intent, re.Pattern[str]], ...] = (
     (
         Intent.PROBLEM_SOLVING,
         lower_cues(
+            r"\bcorrupt",
+            r"\bdisappeared from\b",
+            r"\b\w+s itself\b",
+            r"\b(?:is|are) wrong\b",
+            r"\bcounted twice\b",
+            r"\bno funciona\b",
+            r"\bne fonctionne pas\b",
+            r"\bfunktioniert nicht\b",
+            r"\bbreach",
             r"\b(?:throw|throws|throwing|get|getting|shows?|showing) (?:an? |the )?\W?\d{3}\b",
             r"\bdrops?\b",
             r"\bdisconnect",
@@ -253,6 +276,11 @@ INTENT_RULES: tuple[tuple[Intent, re.Pattern[str]], ...] = (
     (
         Intent.SUPPORT_REQUEST,
         lower_cues(
+            r"\bcheck why\b",
+            r"\bexchange (?:the|my|this|it)\b",
+            r"\bhaven'?t (?:got|received)\b",
+            r"\bput my \w+ on hold\b",
+            r"\bemail (?:it|them|me)\b",
             r"\breplacement (?:card|part|item)\b",
             r"\bwhen will my\b",
             r"\bwhere is it\b",
@@ -352,7 +380,7 @@ INTENT_RULES: tuple[tuple[Intent, re.Pattern[str]], ...] = (
     ),
 )
 GREETING = lower_cues(
-    r"^\s*(?:hi|hello|hey|hiya|howdy|(?:good )?(?:morning|afternoon|evening)|good day|greetings|"
+    r"^\s*(?:hi|hello|hey|hiya|howdy|yo|(?:good )?(?:morning|afternoon|evening)|good day|greetings|"
     r"bonjour|bonsoir|salut|hola|buen[oa]s (?:d[ií]as|tardes|noches)|hallo|"
     r"guten (?:morgen|tag|abend)|ciao|namaste)"
     r"(?:[\s,]+(?:there|team|all|everyone|folks|guys|friends)|[\s,]+buenos d[ií]as)*[\W_]*$"
@@ -360,13 +388,15 @@ GREETING = lower_cues(
 # Thanks alone (short, no question) closes a conversation as much as a goodbye does.
 THANKS_ONLY = lower_cues(
     r"^\W*(?:(?:ok(?:ay)?|perfect|great|cool|awesome|super)\W+)*"
-    r"(?:thanks?|thank you|thx|ta|merci|gracias|danke)(?: (?:so|very) much| a lot)?\W*$"
+    r"(?:thanks?|thank you|thx|ta|merci|gracias|danke)(?: (?:so|very) much| a lot| again)?\W*$"
 )
 FAREWELL_MAX_WORDS = 12
 EMOTION_RULES: tuple[tuple[Emotion, re.Pattern[str]], ...] = (
     (
         Emotion.ANGRY,
         lower_cues(
+            r"\boutrageous\b",
+            r"\bhung up on me\b",
             r"\bshocking\b",
             r"\buseless\b",
             r"\bpathetic\b",
@@ -394,6 +424,9 @@ EMOTION_RULES: tuple[tuple[Emotion, re.Pattern[str]], ...] = (
     (
         Emotion.FRUSTRATED,
         lower_cues(
+            r"\bconstant",
+            r"🙁|☹",
+            r"\bpoor communication\b",
             r"\b(?:sick|tired) of\b",
             r"\bgone downhill\b",
             r"\bcomplain",
@@ -401,7 +434,7 @@ EMOTION_RULES: tuple[tuple[Emotion, re.Pattern[str]], ...] = (
             r"\bpassed (?:from|around)\b",
             r"\bfrustrat",
             r"\bannoy",
-            r"\bagain\b",
+            r"(?<!thanks )(?<!thank you )\bagain\b",
             r"\bstill\b",
             r"\bfed up",
             r"\bwaste of time",
@@ -429,6 +462,8 @@ EMOTION_RULES: tuple[tuple[Emotion, re.Pattern[str]], ...] = (
     (
         Emotion.WORRIED,
         lower_cues(
+            r"\bfever\b",
+            r"\bbreach",
             r"\bcollapsed\b",
             r"\b(?:not|isn'?t) responding\b",
             r"\bgas (?:smell|leak)\b",
@@ -474,6 +509,7 @@ EMOTION_RULES: tuple[tuple[Emotion, re.Pattern[str]], ...] = (
     (
         Emotion.CONFUSED,
         lower_cues(
+            r"\bmeaning of\b",
             r"\b(?:a bit|totally|completely) lost\b",
             r"\beven though\b",
             r"\bconfus",
@@ -491,6 +527,8 @@ EMOTION_RULES: tuple[tuple[Emotion, re.Pattern[str]], ...] = (
     (
         Emotion.HAPPY,
         lower_cues(
+            r"\byou (?:guys |all )?rock\b",
+            r"🙌",
             r"\bdanke\b",
             r"\bhelpful\b",
             r"\brecommend you\b",
@@ -514,6 +552,8 @@ URGENCY_RULES: tuple[tuple[Urgency, re.Pattern[str]], ...] = (
     (
         Urgency.CRITICAL,
         lower_cues(
+            r"\bfever of (?:39|4\d)",
+            r"\b(?:baby|child|son|daughter)\b.{0,40}\b(?:fever|sleepy|breath)",
             r"\bcollapsed\b",
             r"\b(?:not|isn'?t) (?:responding|breathing)\b",
             r"\bgas (?:smell|leak)\b",
