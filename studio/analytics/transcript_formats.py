@@ -265,10 +265,7 @@ def _jsonl_items(text: str, *, limits: TranscriptLimits) -> Iterator[tuple[int, 
         except json.JSONDecodeError as exc:
             yield (
                 number,
-                _LineProblem(
-                    f"not valid JSON ({exc.msg} at column {exc.colno}); each line must be one "
-                    'conversation object like {"id": "…", "messages": […]}'
-                ),
+                _LineProblem(f"not valid JSON: {exc.msg} at column {exc.colno}"),
             )
 
 
