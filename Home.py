@@ -29,6 +29,7 @@ PAGES = {
     ],
     "Analyze": [
         st.Page("pages/analytics.py", title="Analytics", icon=":material/monitoring:"),
+        st.Page("pages/transcripts.py", title="Import transcripts", icon=":material/upload_file:"),
     ],
     "Studio": [
         st.Page("pages/settings.py", title="Settings", icon=":material/settings:"),

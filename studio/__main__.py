@@ -1,5 +1,5 @@
 """``python -m studio``: the command line (see `studio.cli`)."""
 
-from studio.cli import main
+from studio.cli.main import main
 
 main()

@@ -37,7 +37,8 @@ LAYERS: dict[str, int] = {
     "chat": 4,
     "compare": 5,
     "analytics": 6,
-    "": 7,  # studio/startup.py, studio/cli.py, studio/__main__.py: the application's edges
+    "": 7,  # studio/startup.py and studio/__main__.py: the application's edges
+    "cli": 7,  # python -m studio: one command group per capability
     "ui": 8,
 }
 

@@ -11,7 +11,7 @@ import yaml
 from click.testing import Result
 from typer.testing import CliRunner
 
-from studio.cli import app
+from studio.cli.main import app
 from studio.core.config import get_settings
 from studio.core.db import make_engine, session_scope
 from studio.core.schema import head_revision

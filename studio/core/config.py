@@ -44,6 +44,16 @@ class Settings(BaseSettings):
         description="Embedding model asked of the OpenAI-compatible endpoint (llm_base_url).",
     )
     max_import_kb: int = Field(default=512, gt=0, description="Largest assistant file to import.")
+    max_transcript_mb: float = Field(default=50.0, gt=0, description="Largest transcript file.")
+    max_transcript_conversations: int = Field(
+        default=20_000, gt=0, description="Most conversations one transcript import may hold."
+    )
+    max_transcript_line_kb: int = Field(
+        default=512, gt=0, description="Longest JSONL line (one conversation) of a transcript."
+    )
+    max_transcript_messages: int = Field(
+        default=500, gt=0, description="Most messages in one imported conversation."
+    )
 
     llm_base_url: str | None = Field(default=None, description="OpenAI-compatible endpoint URL.")
     llm_api_key: SecretStr | None = Field(default=None, description="Falls back to OPENAI_API_KEY.")

@@ -126,6 +126,14 @@ class TurnStatus(StrEnum):
 
 
 class ChatSession(SQLModel, table=True):
+    # An imported conversation is known by its id in the source system plus a hash of its
+    # content, so importing the same file twice adds nothing (NULLs never clash: live sessions).
+    # (A unique index, not a constraint: SQLite adds an index in place, whereas a constraint
+    # means re-creating the table, which would cascade-delete every turn.)
+    __table_args__ = (
+        Index("uq_chatsession_import", "assistant_id", "external_id", "content_hash", unique=True),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     assistant_id: int = Field(foreign_key="assistant.id", index=True, ondelete="CASCADE")
     version_number: int | None = Field(default=None)  # None: the draft
@@ -143,6 +151,10 @@ class ChatSession(SQLModel, table=True):
     turn_count: int = Field(default=0)
     escalated: bool = Field(default=False)  # some reply handed over to a person
     unanswered: bool = Field(default=False)  # the last turn failed or got no reply
+    external_id: str | None = Field(default=None, max_length=200)  # imported: the source's id
+    content_hash: str | None = Field(default=None, max_length=64)
+    # Imported: the file's metadata (unknown keys kept) and what was assumed about its times.
+    external_metadata: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
 
 
 class Turn(SQLModel, table=True):

@@ -15,7 +15,7 @@ from studio.analytics.filters import Filters
 from studio.analytics.traffic import generate_traffic
 from studio.chat import conversations
 from studio.chat.results import TurnResult, TurnTarget
-from studio.cli import app
+from studio.cli.main import app
 from studio.core.db import session_scope
 from studio.core.errors import InvalidInput
 from studio.core.models import ChatSession, Feedback, Turn, TurnSource

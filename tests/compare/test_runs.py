@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from studio.chat.providers import OpenAICompatibleBackend
 from studio.chat.simulator import SimulatorBackend
-from studio.cli import app
+from studio.cli.main import app
 from studio.compare import gate, junit, paired, runs, suites, variants
 from studio.compare.assertions import CallsTool, Contains, Escalates, Refuses, Rubric
 from studio.compare.runs import CaseOutcome, RunDetail
