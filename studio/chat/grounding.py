@@ -3,6 +3,7 @@ instructions — how tool calls are checked and answered by their mock, and how 
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Sequence
 from typing import Any, Literal
@@ -59,20 +60,22 @@ def knowledge_block(passages: Sequence[Passage]) -> str:
     )
 
 
+_BLOCK_TAG = re.compile(r"<\s*/?\s*(knowledge|passage|tool_result)\b[^>]*>?", re.I)
+
+
 def _escape(text: str) -> str:
     # A document must not be able to close the data block and talk to the model as instructions.
-    return re.sub(
-        r"</?\s*(knowledge|passage|tool_result)\b[^>]*>", "[removed tag]", text, flags=re.I
-    )
+    return _BLOCK_TAG.sub("[removed tag]", text)
 
 
 def _attr(text: str) -> str:
-    return text.replace('"', "'")
+    # An attribute value (file name, heading, tool name) is data too: one line, no markup.
+    return html.escape(" ".join(_escape(text).split()), quote=True)
 
 
 def tool_result_block(name: str, content: str) -> str:
     """A tool's output wrapped as data for the model."""
-    return f'<tool_result name="{name}">\n{_escape(content)}\n</tool_result>'
+    return f'<tool_result name="{_attr(name)}">\n{_escape(content)}\n</tool_result>'
 
 
 class ToolCheckFailed(ProviderError):
