@@ -22,6 +22,7 @@ from studio.design.tools import (
     sample_arguments,
 )
 from studio.ui.forms import FormState
+from studio.ui.untrusted import safe
 
 PARAMETER_COLUMNS = {
     "name": st.column_config.TextColumn("Parameter", help="An identifier, e.g. order_id"),
@@ -140,7 +141,7 @@ def mock_tryout(form: FormState, tool: dict[str, Any]) -> None:
         try:
             messages = check_arguments(spec, arguments)
         except StudioError as error:
-            st.error(str(error))
+            st.error(safe(str(error)))
             return
         for message in messages:
             st.warning(f"The model would be told: {message}")

@@ -20,6 +20,7 @@ from studio.design.prompting import compile_prompt
 from studio.ui import state
 from studio.ui.assistant_admin import show_error
 from studio.ui.resources import get_engine
+from studio.ui.untrusted import safe
 
 DRAFT = 0  # selectbox value standing for the draft (versions start at 1)
 SEVERITY_ICONS = {"error": "🛑", "warning": "⚠️", "info": "💡"}
@@ -74,7 +75,9 @@ def prompt_view(detail: AssistantDetail) -> None:
     if check.items:
         with st.expander(f"Configuration check: {len(check.items)} note(s)", expanded=True):
             for item in check.items:
-                st.markdown(f"{SEVERITY_ICONS[item.severity]} `{item.field}` — {item.message}")
+                st.markdown(
+                    f"{SEVERITY_ICONS[item.severity]} `{item.field}` — {safe(item.message)}"
+                )
     else:
         st.success("Configuration check: nothing to fix.", icon=":material/task_alt:")
     by_section, whole, payload = st.tabs(["By section", "Whole prompt", "Tools payload"])
