@@ -68,10 +68,14 @@ def neutralize_media(text: str, *, allowed_hosts: Collection[str] = ()) -> str:
     return re.sub(r"\x00(\d+)\x00", lambda m: kept[int(m.group(1))], text)
 
 
-_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$&=^\"'])")
+# What lets one line of Markdown load, link, emphasise, draw an icon (:material/…:), colour
+# (:red[…]) or start maths ($…$); "_" inside words, "." and ">" mid-line are plain already.
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*\[\]<!:$~|])|(?<!\w)_|_(?!\w)")
 
 
 def plain(text: str) -> str:
     """`text` shown literally by Markdown: every character that could format, link, load an
-    image, draw an icon (``:material/…:``) or start maths is escaped."""
-    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", " ".join(text.split()))
+    image, draw an icon or start maths is escaped (and a leading heading/list/quote mark)."""
+    line = " ".join(text.split())
+    escaped = _MARKDOWN_PUNCTUATION.sub(lambda m: "\\" + m.group(0), line)
+    return "\\" + escaped if escaped[:1] in ("#", ">", "-", "+", "=") else escaped

@@ -40,15 +40,15 @@ def _name_form(value: Any) -> Any:
 
 ShortText = Annotated[
     str,
-    BeforeValidator(_name_form),
     StringConstraints(strip_whitespace=True, max_length=SHORT_TEXT),
+    BeforeValidator(_name_form),  # listed last so it runs first, before the length checks
 ]
 MediumText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MEDIUM_TEXT)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=LONG_TEXT)]
 RequiredName = Annotated[
     str,
-    BeforeValidator(_name_form),
     StringConstraints(strip_whitespace=True, min_length=1, max_length=SHORT_TEXT),
+    BeforeValidator(_name_form),
 ]
 Slider = Annotated[int, Field(ge=0, le=100)]
 

@@ -31,6 +31,9 @@ from studio.knowledge import bases
 from studio.knowledge.types import Passage
 from tests.conftest import HOME
 from tests.fake_openai_server import FakeOpenAI
+from tests.test_pages_knowledge import blank, create_kb, open_page, upload
+
+__all__ = ["blank"]  # a fixture, used by name
 
 LEAK = "http://127.0.0.1:9/leak.png?secret=42"
 COMMONMARK = MarkdownIt("commonmark")
@@ -109,17 +112,26 @@ def test_mermaid_blocks_in_replies_are_not_drawn() -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["Acme ![x](http://127.0.0.1:9/n.png)", "*Acme* :material/home: $x$ [a](b)"]
+    ("name", "escaped"),
+    [
+        ("Acme ![x](http://127.0.0.1:9/n.png)", "\\!\\[x\\]"),
+        ("*Acme* [a](b)", "\\*Acme\\* \\[a\\]"),
+        ("Acme :material/home: :red[x]", "\\:material/home\\:"),
+        ("Acme $x^2$", "\\$x^2\\$"),
+        ("# Big", "\\# Big"),
+    ],
+    ids=["image", "emphasis and link", "icon and colour", "maths", "heading"],
 )
-def test_a_name_is_shown_literally(name: str) -> None:
+def test_a_name_is_shown_literally(name: str, escaped: str) -> None:
     rendered = COMMONMARK.renderInline(plain(name))
-    assert images_in(plain(name)) == [] and "<a " not in rendered and "<em>" not in rendered
-    assert ":material" not in rendered.replace("\\", "") or "\\:" in plain(name)
+    assert escaped in plain(name) and images_in(plain(name)) == []
+    assert "<a " not in rendered and "<em>" not in rendered and "<h1>" not in rendered
 
 
 def _markdown_shown(at: AppTest) -> list[str]:
     kinds = ("markdown", "caption", "error", "warning", "info", "success", "title", "subheader")
-    return [str(element.value) for kind in kinds for element in at.get(kind)]
+    labels = [str(e.label) for kind in ("expander", "tab") for e in at.get(kind)]
+    return [str(element.value) for kind in kinds for element in at.get(kind)] + labels
 
 
 def _page(path: str, assistant_id: int | None = None) -> AppTest:
@@ -194,6 +206,18 @@ def test_a_reply_and_a_message_with_an_image_load_nothing_on_the_preview(
     assert any("You said: Hello" in text for text in shown)  # the reply is there…
     assert not [text for text in shown if images_in(text)]  # …and loads nothing
     assert any("127.0.0.1" in text for text in shown)  # the host is visible on the link
+
+
+def test_a_document_heading_and_text_load_no_image_on_the_knowledge_page(blank: int) -> None:
+    at = create_kb(open_page())
+    text = f"# Refunds ![h]({LEAK}&where=heading)\n\nRefunds take five days ![b]({LEAK}).\n"
+    at = upload(at, [("guide.md", text.encode(), "text/markdown")])
+    at.text_input(key="kb_query").input("how long do refunds take").run()
+    assert not at.exception
+    shown = _markdown_shown(at)
+    assert any("Refunds take five days" in text for text in shown)  # the passage is shown
+    assert any("guide.md" in text and "Refunds" in text for text in shown)  # with its heading
+    assert not [text for text in shown if images_in(text)]
 
 
 # --- 2. Billion laughs, deep nesting and duplicate keys in an imported file --------------------
