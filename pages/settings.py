@@ -9,7 +9,7 @@ from studio.core.db import session_scope
 from studio.core.errors import StudioError
 from studio.ui.navigation import run_inside_studio
 from studio.ui.resources import get_engine
-from studio.ui.untrusted import safe
+from studio.ui.untrusted import plain, safe
 
 run_inside_studio()
 
@@ -52,7 +52,7 @@ with st.form("price_form", clear_on_submit=True):
             with session_scope(get_engine()) as session:
                 pricing.set_price(session=session, model=model, input_per_million=input_price,
                                   output_per_million=output_price)  # fmt: skip
-            st.toast(f"Price for {model.strip()} saved.", icon="✅")
+            st.toast(f"Price for {plain(model.strip())} saved.", icon="✅")
             st.rerun()
         except StudioError as error:
             st.error(safe(str(error)))

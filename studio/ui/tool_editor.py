@@ -144,7 +144,7 @@ def mock_tryout(form: FormState, tool: dict[str, Any]) -> None:
             st.error(safe(str(error)))
             return
         for message in messages:
-            st.warning(f"The model would be told: {message}")
+            st.warning(safe(f"The model would be told: {message}"))
         rendered = render_mock_response(spec, arguments)
         try:
             st.code(json.dumps(json.loads(rendered), indent=2), language="json")
