@@ -23,6 +23,10 @@ PAGES = {
     "Try": [
         st.Page("pages/preview.py", title="Preview", icon=":material/chat:"),
     ],
+    "Compare": [
+        st.Page("pages/compare.py", title="Compare", icon=":material/compare:"),
+        st.Page("pages/suites.py", title="Test suites", icon=":material/checklist:"),
+    ],
     "Studio": [
         st.Page("pages/settings.py", title="Settings", icon=":material/settings:"),
     ],
@@ -35,9 +39,15 @@ navigation = st.navigation(PAGES)
 from studio.core.errors import StudioError  # noqa: E402
 from studio.ui import state  # noqa: E402
 from studio.ui.navigation import mark_entered  # noqa: E402
+from studio.ui.resources import get_engine  # noqa: E402
 from studio.ui.sidebar import assistant_picker  # noqa: E402
 
 mark_entered()
+try:
+    get_engine()  # upgrades the database on first use; a page never runs on a broken one
+except StudioError as error:
+    st.error(str(error), icon=":material/database:")
+    st.stop()
 try:
     assistant_picker()
 except StudioError as error:

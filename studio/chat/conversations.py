@@ -65,8 +65,17 @@ class TurnRecord(BaseModel):
     corrected_reply: str | None = None
 
 
-def log_turn(*, engine: Engine, target: TurnTarget, result: TurnResult, source: TurnSource) -> None:
+def log_turn(
+    *,
+    engine: Engine,
+    target: TurnTarget,
+    result: TurnResult,
+    source: TurnSource,
+    comparison_id: str | None = None,
+) -> None:
     """Store a turn (and its session, if new); sets result.session_id/turn_id or result.log_error.
+
+    A new session records `comparison_id`, shared by both sides of a live comparison.
 
     Never raises: the person chatting must not lose a reply because the database hiccuped.
     """
@@ -82,6 +91,7 @@ def log_turn(*, engine: Engine, target: TurnTarget, result: TurnResult, source: 
                     backend=result.backend,
                     model=result.model,
                     title=result.user_message[:80],
+                    comparison_id=comparison_id,
                 )
                 db.add(chat)
                 db.flush()

@@ -135,6 +135,8 @@ class ChatSession(SQLModel, table=True):
     title: str = Field(default="", max_length=200)
     started_at: datetime = Field(default_factory=utcnow, index=True)
     last_turn_at: datetime = Field(default_factory=utcnow)
+    # Both sides of a live comparison share this id (None outside Compare).
+    comparison_id: str | None = Field(default=None, max_length=36, index=True)
 
 
 class Turn(SQLModel, table=True):
@@ -191,3 +193,135 @@ class ModelPrice(SQLModel, table=True):
     model: str = Field(primary_key=True, max_length=120)
     input_per_million: float = Field(ge=0)
     output_per_million: float = Field(ge=0)
+
+
+# --------------------------------------------------------------------------- comparisons
+
+
+class VoteChoice(StrEnum):
+    """A blind vote, relative to the stored sides: A is the first variant, B the second."""
+
+    A = "a"
+    B = "b"
+    TIE = "tie"
+    BOTH_BAD = "both_bad"
+
+
+class ComparisonVote(SQLModel, table=True):
+    """One blind vote on one compare turn, with the full identity of both variants."""
+
+    __table_args__ = (
+        Index("ix_vote_pair", "a_config_hash", "b_config_hash"),
+        UniqueConstraint("comparison_id", "turn_no", name="uq_vote_turn"),  # one vote per turn
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    comparison_id: str = Field(max_length=36, index=True)
+    turn_no: int = Field(default=0)  # 0-based turn of the comparison the vote is about
+    choice: VoteChoice = Field(index=True)
+    reason: str = Field(default="", max_length=500)
+    swapped: bool = Field(default=False)  # True: B was shown on the left
+    message: str = Field(default="", sa_column=Column(Text, nullable=False))
+    a_assistant_id: int = Field(foreign_key="assistant.id", index=True, ondelete="CASCADE")
+    a_version_number: int | None = Field(default=None)  # None: the draft
+    a_config_hash: str = Field(max_length=64)
+    a_overrides: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
+    a_label: str = Field(default="", max_length=300)
+    a_turn_id: int | None = Field(default=None, foreign_key="turn.id", ondelete="SET NULL")
+    b_assistant_id: int = Field(foreign_key="assistant.id", index=True, ondelete="CASCADE")
+    b_version_number: int | None = Field(default=None)
+    b_config_hash: str = Field(max_length=64)
+    b_overrides: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
+    b_label: str = Field(default="", max_length=300)
+    b_turn_id: int | None = Field(default=None, foreign_key="turn.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+# --------------------------------------------------------------------------- test suites
+
+
+class Suite(SQLModel, table=True):
+    """A named set of test cases for one assistant (cases in `SuiteCase`)."""
+
+    __table_args__ = (UniqueConstraint("assistant_id", "name", name="uq_suite_name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    assistant_id: int = Field(foreign_key="assistant.id", index=True, ondelete="CASCADE")
+    name: str = Field(max_length=120)
+    description: str = Field(default="", max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class SuiteCase(SQLModel, table=True):
+    """One scripted conversation: its turns, each with the assertions its reply must meet."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    suite_id: int = Field(foreign_key="suite.id", index=True, ondelete="CASCADE")
+    position: int = 0
+    name: str = Field(max_length=200)
+    origin: str = Field(default="manual", max_length=40)  # manual | generated:<kind> | import
+    turns: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+
+
+class SuiteRun(SQLModel, table=True):
+    """One run of a suite against one variant (two variants run together share `group_key`)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    suite_id: int = Field(foreign_key="suite.id", index=True, ondelete="CASCADE")
+    assistant_id: int = Field(index=True)
+    group_key: str = Field(max_length=40, index=True)
+    side: int = 0  # 0 for the first variant of the group, 1 for the second
+    variant_label: str = Field(max_length=300)
+    variant: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))  # the VariantSpec
+    version_number: int | None = Field(default=None, index=True)  # None: the draft
+    config_hash: str = Field(max_length=64, index=True)
+    backend: str = Field(max_length=40)
+    model: str = Field(max_length=120)
+    status: str = Field(default="running", max_length=20)  # running|completed|cancelled|failed
+    total_cases: int = 0
+    passed: int = 0
+    failed: int = 0
+    errored: int = 0
+    not_run: int = 0
+    started_at: datetime = Field(default_factory=utcnow, index=True)
+    finished_at: datetime | None = None
+
+
+class SuiteResult(SQLModel, table=True):
+    """The outcome of one case in one run, with every assertion's reason and the transcript."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="suiterun.id", index=True, ondelete="CASCADE")
+    case_id: int | None = Field(default=None)  # the case may be edited or deleted later
+    case_name: str = Field(max_length=200)
+    position: int = 0
+    outcome: str = Field(max_length=20)  # passed | failed | error | not_run
+    reason: str = Field(default="", sa_column=Column(Text, nullable=False))
+    checks: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    transcript: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    session_id: int | None = Field(default=None)
+    latency_ms: float = 0.0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+
+
+class PublishGate(SQLModel, table=True):
+    """An assistant's publish rule: a suite must pass ≥ X % and keep what passed before."""
+
+    assistant_id: int = Field(primary_key=True, foreign_key="assistant.id", ondelete="CASCADE")
+    suite_id: int | None = Field(default=None, foreign_key="suite.id", ondelete="SET NULL")
+    enabled: bool = False
+    min_pass_rate: float = Field(default=100.0, ge=0, le=100)
+    no_regressions: bool = True
+    override_reason: str = Field(default="", max_length=500)  # for the admin override (sign-in)
+    updated_at: datetime = Field(default_factory=utcnow)
