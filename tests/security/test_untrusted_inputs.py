@@ -294,6 +294,21 @@ def test_a_hostile_import_file_is_refused_with_a_field_message(case: str) -> Non
     assert any(p.field.startswith(row.field) for p in caught.value.problems), caught.value.problems
 
 
+def test_a_suite_file_uses_the_same_bounded_loader() -> None:
+    from studio.compare.suites import parse_suite_yaml
+
+    bomb = "name: s\ncases:\n" + "".join(
+        f"- &c{i} {{name: c{i}, turns: [{', '.join(f'*c{i - 1}' for _ in range(10))}]}}\n"
+        if i
+        else "- &c0 {name: c0, turns: []}\n"
+        for i in range(5)
+    )
+    with pytest.raises(ImportFailed, match="too many YAML aliases"):
+        parse_suite_yaml(bomb)
+    with pytest.raises(ImportFailed, match='key "name" appears twice'):
+        parse_suite_yaml("name: a\nname: b\ncases: []\n")
+
+
 def test_a_few_aliases_are_still_fine() -> None:
     text = (
         "schema_version: 1\nname: Ok\nconfig:\n  business: &b {company_name: Acme}\n"
