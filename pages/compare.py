@@ -7,6 +7,7 @@ from studio.knowledge.admin import demo_indexing_in_progress
 from studio.ui import chat_view, compare_chat, compare_results, compare_setup, state
 from studio.ui.navigation import run_inside_studio
 from studio.ui.resources import get_knowledge_store
+from studio.ui.untrusted import safe
 
 run_inside_studio()
 
@@ -61,7 +62,7 @@ if message and choice is not None:
         try:
             store = get_knowledge_store()
         except StudioError as error:
-            st.warning(f"Knowledge base unavailable, answering without it: {error}")
+            st.warning(safe(f"Knowledge base unavailable, answering without it: {error}"))
     compare_chat.answer(
         message, variants=variants, choice=choice, convo=convo, store=store, blind=blind
     )

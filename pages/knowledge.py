@@ -10,19 +10,21 @@ from studio.ui import forms, indexing_view
 from studio.ui import knowledge_panels as panels
 from studio.ui.navigation import run_inside_studio
 from studio.ui.resources import get_engine, get_knowledge_store
+from studio.ui.untrusted import plain, safe
 
 run_inside_studio()
 
 detail = forms.selected_assistant()
 st.title("Knowledge")
 st.caption(
-    f"Documents **{detail.name}** can quote from. They are split into chunks and embedded on this "
+    f"Documents **{plain(detail.name)}** can quote from. They are split into chunks and embedded "
+    "on this "
     "machine; the chat preview retrieves the best chunks for each question."
 )
 try:
     store = get_knowledge_store()
 except StudioError as error:
-    st.error(str(error))
+    st.error(safe(str(error)))
     st.stop()
 
 

@@ -10,6 +10,7 @@ from studio.knowledge.admin import demo_indexing_in_progress
 from studio.ui import chat_view, state
 from studio.ui.navigation import run_inside_studio
 from studio.ui.resources import get_engine, get_knowledge_store
+from studio.ui.untrusted import markdown, plain, safe
 
 run_inside_studio()
 
@@ -23,14 +24,16 @@ try:
     with session_scope(get_engine()) as session:
         target = turn.draft_target(session=session, assistant_id=assistant_id)
 except StudioError as error:
-    st.error(str(error))
+    st.error(safe(str(error)))
     st.stop()
 
 config = target.config
 choice = chat_view.provider_picker(config.model.model)
 convo = chat_view.transcript(assistant_id)
 label = choice.backend.label if choice else "no usable provider"
-st.caption(f"**{config.persona.name}** · {config.business.company_name} · draft · {label}")
+st.caption(
+    f"**{plain(config.persona.name)}** · {plain(config.business.company_name)} · draft · {label}"
+)
 
 left, right = st.columns([1, 1])
 if left.button("New conversation", icon=":material/add_comment:"):
@@ -41,7 +44,7 @@ if reopen is not None:
     try:
         chat_view.load_session(assistant_id, reopen)
     except StudioError as error:
-        st.error(str(error))
+        st.error(safe(str(error)))
     st.rerun()
 if convo["readonly"]:
     st.info("You are looking at a past conversation (read-only).", icon=":material/lock:")
@@ -63,13 +66,13 @@ typed = st.chat_input(f"Message {config.persona.name}…", disabled=convo["reado
 message = typed or st.session_state.pop(chat_view.PENDING, None)
 if message and choice is not None and not convo["readonly"]:
     with st.chat_message("user"):
-        st.markdown(message)
+        markdown(message)
     with st.chat_message("assistant"):
         on_text, _ = chat_view.stream_reply()
         try:
             store = get_knowledge_store() if config.retrieval.enabled else None
         except StudioError as error:
-            st.warning(f"Knowledge base unavailable, answering without it: {error}")
+            st.warning(safe(f"Knowledge base unavailable, answering without it: {error}"))
             store = None
         try:
             result = turn.run_turn(
@@ -78,7 +81,7 @@ if message and choice is not None and not convo["readonly"]:
                 model=choice.model, on_text=on_text,
             )  # fmt: skip
         except StudioError as error:
-            st.error(str(error))
+            st.error(safe(str(error)))
             st.stop()
     convo["turns"] = [*convo["turns"], result.model_dump(mode="json")]
     convo["session_id"] = result.session_id

@@ -5,6 +5,7 @@ import streamlit as st
 from studio.ui.forms import selected_assistant
 from studio.ui.navigation import run_inside_studio
 from studio.ui.sidebar import status_line
+from studio.ui.untrusted import plain
 from studio.ui.versions import (
     compare_view,
     export_buttons,
@@ -21,7 +22,7 @@ detail = selected_assistant()
 history = load_versions(detail.id)
 
 st.title("Prompt & versions")
-st.caption(f"**{detail.name}** · {status_line(detail)}")
+st.caption(f"**{plain(detail.name)}** · {status_line(detail)}")
 
 prompt_tab, versions_tab, compare_tab, export_tab = st.tabs(
     ["Compiled prompt", "Versions", "Compare", "Export"]

@@ -9,6 +9,7 @@ from studio.core.db import session_scope
 from studio.core.errors import StudioError
 from studio.ui.navigation import run_inside_studio
 from studio.ui.resources import get_engine
+from studio.ui.untrusted import plain, safe
 
 run_inside_studio()
 
@@ -33,7 +34,7 @@ try:
     with session_scope(get_engine()) as session:
         prices = pricing.list_prices(session=session)
 except StudioError as error:
-    st.error(str(error))
+    st.error(safe(str(error)))
     st.stop()
 table = pd.DataFrame([p.model_dump() for p in prices])
 columns = {"model": "Model", "input_per_million": "Input $/M", "output_per_million": "Output $/M"}
@@ -51,10 +52,10 @@ with st.form("price_form", clear_on_submit=True):
             with session_scope(get_engine()) as session:
                 pricing.set_price(session=session, model=model, input_per_million=input_price,
                                   output_per_million=output_price)  # fmt: skip
-            st.toast(f"Price for {model.strip()} saved.", icon="✅")
+            st.toast(f"Price for {plain(model.strip())} saved.", icon="✅")
             st.rerun()
         except StudioError as error:
-            st.error(str(error))
+            st.error(safe(str(error)))
 
 overrides = [p.model for p in prices if not p.is_default]
 if overrides:
@@ -66,4 +67,4 @@ if overrides:
                 pricing.delete_price(session=session, model=chosen)
             st.rerun()
         except StudioError as error:
-            st.error(str(error))
+            st.error(safe(str(error)))

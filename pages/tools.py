@@ -8,6 +8,7 @@ from studio.design.schemas import MAX_TOOLS, ToolSpec
 from studio.design.tools import validate_tools
 from studio.ui import forms, prompt_panel, state, tool_editor
 from studio.ui.navigation import run_inside_studio
+from studio.ui.untrusted import plain, safe
 
 run_inside_studio()
 
@@ -91,7 +92,7 @@ with edit:
     dirty = (clean if clean is not None else tool) != form.stored
     if dirty or not is_new:  # an untouched new tool has nothing to fix yet
         for problem in form.show_problems(problems):
-            st.error(str(problem))
+            st.error(safe(str(problem)))
     forms.status_badge(badge, dirty=dirty)
     if clean is not None:
         tool_editor.mock_tryout(form, tool)
@@ -112,7 +113,7 @@ with edit:
     )
     if not is_new:
         with st.popover("Delete tool", icon=":material/delete:"):
-            st.write(f"Delete **{stored_tools[index]['name']}** from the draft?")
+            st.write(f"Delete **{plain(stored_tools[index]['name'])}** from the draft?")
             if st.button("Yes, delete it", type="primary", key=f"tools:{detail.id}:delete"):
                 remaining = stored_tools[:index] + stored_tools[index + 1 :]
                 if forms.save_tools(detail=detail, tools=remaining):

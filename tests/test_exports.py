@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from sqlmodel import Session
 
 from studio.core.errors import ImportFailed, NotFound
+from studio.core.names import normalize_name
 from studio.design import assistants, exports, seeding
 from studio.design.exports import ExportFormat, parse_import, python_snippet
 from studio.design.prompting import compile_prompt
@@ -27,7 +28,7 @@ _text = st.text(
     max_size=40,
 )
 _short = _text.map(str.strip)
-_required = _short.filter(bool)
+_required = _short.filter(lambda text: bool(normalize_name(text)))  # names drop invisibles
 _list = st.lists(_required, max_size=4)
 _plain = st.text(alphabet="abcdefghij klmnop-_.,:;!?'\"#&*", min_size=1, max_size=20)
 _ident = st.from_regex(r"[a-z_][a-z0-9_]{0,15}", fullmatch=True)

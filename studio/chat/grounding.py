@@ -3,7 +3,7 @@ instructions — how tool calls are checked and answered by their mock, and how 
 
 from __future__ import annotations
 
-import json
+import html
 import re
 from collections.abc import Sequence
 from typing import Any, Literal
@@ -11,6 +11,8 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from studio.chat.protocol import ToolCallRequest
+from studio.core import safe_yaml
+from studio.core.errors import ProviderError
 from studio.design import tools
 from studio.design.prompting import CompiledPrompt
 from studio.design.schemas import AssistantConfig, ToolSpec
@@ -58,24 +60,31 @@ def knowledge_block(passages: Sequence[Passage]) -> str:
     )
 
 
+_BLOCK_TAG = re.compile(r"<\s*/?\s*(knowledge|passage|tool_result)\b[^>]*>?", re.I)
+
+
 def _escape(text: str) -> str:
     # A document must not be able to close the data block and talk to the model as instructions.
-    return re.sub(
-        r"</?\s*(knowledge|passage|tool_result)\b[^>]*>", "[removed tag]", text, flags=re.I
-    )
+    return _BLOCK_TAG.sub("[removed tag]", text)
 
 
 def _attr(text: str) -> str:
-    return text.replace('"', "'")
+    # An attribute value (file name, heading, tool name) is data too: one line, no markup.
+    return html.escape(" ".join(_escape(text).split()), quote=True)
 
 
 def tool_result_block(name: str, content: str) -> str:
     """A tool's output wrapped as data for the model."""
-    return f'<tool_result name="{name}">\n{_escape(content)}\n</tool_result>'
+    return f'<tool_result name="{_attr(name)}">\n{_escape(content)}\n</tool_result>'
+
+
+class ToolCheckFailed(ProviderError):
+    """A tool's schema could not check the model's arguments: the turn fails with this message."""
 
 
 def execute_tool_call(call: ToolCallRequest, available: Sequence[ToolSpec]) -> ToolCallRecord:
-    """Validate a call's arguments and return the mock response, or the error for the model."""
+    """Validate a call's arguments and return the mock response, or the error for the model.
+    Raises ToolCheckFailed if the tool's parameters schema cannot be used to check them."""
 
     def record(*, ok: bool, result: str, arguments: dict[str, Any] | None = None) -> ToolCallRecord:
         return ToolCallRecord(
@@ -91,16 +100,20 @@ def execute_tool_call(call: ToolCallRequest, available: Sequence[ToolSpec]) -> T
     if tool is None:
         return record(ok=False, result=f'ERROR: there is no tool named "{call.name}".')
     try:
-        parsed = json.loads(call.arguments or "{}")
-    except json.JSONDecodeError as exc:
+        parsed = safe_yaml.load_json(call.arguments or "{}")
+    except safe_yaml.UnsafeDocument as exc:
+        detail = "; ".join(str(p) for p in exc.problems)
         return record(
             ok=False,
-            result=f"ERROR: the arguments are not valid JSON ({exc.msg}). Send "
-            "them again as one JSON object.",
+            result=f"ERROR: the arguments are not valid JSON ({detail}). Send them again as one "
+            "JSON object.",
         )
     if not isinstance(parsed, dict):
         return record(ok=False, result="ERROR: the arguments must be a JSON object.")
-    problems = tools.check_arguments(tool, parsed)
+    try:
+        problems = tools.check_arguments(tool, parsed)
+    except tools.ToolSchemaError as exc:
+        raise ToolCheckFailed(str(exc)) from exc
     if problems:
         return record(
             ok=False, arguments=parsed, result="ERROR: invalid arguments: " + "; ".join(problems)

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from studio.chat.insights import MAX_MESSAGE_CHARS
 from studio.compare.assertions import Assertion, CallsTool
+from studio.core import safe_yaml
 from studio.core.errors import (
     Conflict,
     FieldProblem,
@@ -248,8 +249,9 @@ def delete_suite(*, session: Session, suite_id: int) -> None:
 
 
 def load_yaml(text: str) -> Any:
-    """Parse YAML text (the one place suites read YAML; the hardened loader replaces it)."""
-    return yaml.safe_load(text)
+    """Parse YAML text with bounded work (aliases, depth, size, no duplicate keys).
+    Raises UnsafeDocument with the place in the file if it is malformed or too costly."""
+    return safe_yaml.load_yaml(text)
 
 
 def parse_suite_yaml(content: bytes | str) -> SuiteFile:
@@ -259,10 +261,8 @@ def parse_suite_yaml(content: bytes | str) -> SuiteFile:
     text = content.decode("utf-8", errors="replace") if isinstance(content, bytes) else content
     try:
         data = load_yaml(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark is not None else ""
-        raise ImportFailed(f"The file is not valid YAML{where}.") from exc
+    except safe_yaml.UnsafeDocument as exc:
+        raise ImportFailed(exc.message, problems=exc.problems) from exc
     if not isinstance(data, dict):
         raise ImportFailed("The file must describe one suite: name, description and cases.")
     try:

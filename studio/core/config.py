@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -54,6 +55,11 @@ class Settings(BaseSettings):
     max_transcript_messages: int = Field(
         default=500, gt=0, description="Most messages in one imported conversation."
     )
+    media_allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Hosts whose images may load in model replies, names and documents "
+        "(comma-separated, e.g. cdn.example.com); any other image is shown as a link.",
+    )
 
     llm_base_url: str | None = Field(default=None, description="OpenAI-compatible endpoint URL.")
     llm_api_key: SecretStr | None = Field(default=None, description="Falls back to OPENAI_API_KEY.")
@@ -65,6 +71,13 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("media_allowed_hosts", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [host.strip().lower() for host in value.split(",") if host.strip()]
+        return value
 
     @property
     def resolved_database_url(self) -> str:

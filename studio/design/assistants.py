@@ -25,6 +25,7 @@ from studio.core.errors import (
     NotFound,
 )
 from studio.core.models import Assistant, AssistantStatus, AssistantVersion
+from studio.core.names import name_key, normalize_name
 from studio.design.schemas import MEDIUM_TEXT, SHORT_TEXT, AssistantConfig, blank_config
 from studio.design.templates import get_template
 
@@ -169,10 +170,10 @@ def get_assistant(*, session: Session, assistant_id: int) -> AssistantDetail:
 def find_assistant(*, session: Session, reference: str) -> AssistantSummary:
     """The assistant a person means by `reference`: its id, or its name (case and spacing
     ignored), archived ones included. Raises NotFound naming the assistants there are."""
-    wanted = " ".join(reference.split()).casefold()
+    wanted = name_key(reference)
     every = list_assistants(session=session, include_archived=True)
     for summary in every:
-        if str(summary.id) == wanted or summary.name.casefold() == wanted:
+        if str(summary.id) == wanted or name_key(summary.name) == wanted:
             return summary
     names = ", ".join(f'"{a.name}" (#{a.id})' for a in every[:10]) or "none yet"
     raise NotFound(f'No assistant is called "{reference}". Assistants: {names}.')
@@ -182,7 +183,7 @@ def find_assistant(*, session: Session, reference: str) -> AssistantSummary:
 
 
 def _clean_name(name: str, *, field: str = "name") -> str:
-    cleaned = " ".join((name or "").split())
+    cleaned = normalize_name(name)
     if not cleaned:
         raise InvalidInput(
             "Give the assistant a name.", problems=[FieldProblem(field, "a name is required")]
@@ -196,10 +197,13 @@ def _clean_name(name: str, *, field: str = "name") -> str:
 
 
 def _name_taken(session: Session, name: str, *, except_id: int | None = None) -> bool:
-    query = select(col(Assistant.id)).where(func.lower(col(Assistant.name)) == name.lower())
+    # Compared in Python: SQL lower() folds only ASCII on SQLite, and rows stored before names
+    # were normalised may hold another form of the same name.
+    query = select(col(Assistant.name))
     if except_id is not None:
         query = query.where(col(Assistant.id) != except_id)
-    return session.execute(query.limit(1)).first() is not None
+    wanted = name_key(name)
+    return any(name_key(other) == wanted for other in session.execute(query).scalars())
 
 
 def _ensure_free(session: Session, name: str, *, except_id: int | None = None) -> None:

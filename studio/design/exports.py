@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from studio import __version__ as STUDIO_VERSION
+from studio.core import safe_yaml
 from studio.core.errors import FieldProblem, ImportFailed, InvalidInput
 from studio.design.assistants import AssistantDetail, create_from_config, get_assistant
 from studio.design.drafts import validate_config
@@ -250,21 +251,12 @@ def _decode(content: bytes | str, max_kb: int) -> str:
 
 
 def _parse(text: str, filename: str) -> Any:
-    if PurePath(filename).suffix.lower() == ".json":
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise _fail(
-                "The file is not valid JSON.",
-                detail=f"{exc.msg} at line {exc.lineno}, column {exc.colno}",
-            ) from exc
     try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or "cannot be read"
-        raise _fail("The file is not valid YAML or JSON.", detail=f"{problem}{where}") from exc
+        if PurePath(filename).suffix.lower() == ".json":
+            return safe_yaml.load_json(text)
+        return safe_yaml.load_yaml(text)
+    except safe_yaml.UnsafeDocument as exc:
+        raise ImportFailed(exc.message, problems=exc.problems) from exc
 
 
 def parse_import(

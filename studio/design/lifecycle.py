@@ -17,6 +17,7 @@ from studio.core.models import (
     StudioMarker,
     utcnow,
 )
+from studio.core.names import normalize_name
 from studio.design.assistants import (
     AssistantDetail,
     _clean_description,
@@ -104,7 +105,7 @@ def delete_assistant(
     Raises InvalidInput unless `confirm_name` is the assistant's exact name.
     """
     row = _load(session, assistant_id)
-    if " ".join((confirm_name or "").split()) != row.name:
+    if normalize_name(confirm_name) != normalize_name(row.name):
         raise InvalidInput(
             f'To delete, type the assistant\'s name exactly: "{row.name}".',
             problems=[FieldProblem("confirm_name", "does not match the name")],

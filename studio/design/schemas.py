@@ -13,12 +13,15 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
     field_validator,
     model_validator,
 )
+
+from studio.core.names import normalize_name
 
 SCHEMA_VERSION: Literal[1] = 1
 """Version of the configuration document; bumped (with a migration) when its shape changes."""
@@ -29,11 +32,23 @@ LONG_TEXT = 2000
 MAX_ITEMS = 30
 MAX_TOOLS = 20
 
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=SHORT_TEXT)]
+
+def _name_form(value: Any) -> Any:
+    # Short one-line texts (names above all) are compared and shown: one normal form for them.
+    return normalize_name(value) if isinstance(value, str) else value
+
+
+ShortText = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=SHORT_TEXT),
+    BeforeValidator(_name_form),  # listed last so it runs first, before the length checks
+]
 MediumText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MEDIUM_TEXT)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=LONG_TEXT)]
 RequiredName = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=SHORT_TEXT)
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=SHORT_TEXT),
+    BeforeValidator(_name_form),
 ]
 Slider = Annotated[int, Field(ge=0, le=100)]
 

@@ -17,6 +17,7 @@ from sqlmodel import Session, col
 
 from studio.core.errors import Conflict
 from studio.core.models import Document, KnowledgeBase
+from studio.core.names import normalize_name
 from studio.knowledge.embeddings import DEFAULT_EMBEDDING, OPTIONS
 from studio.knowledge.ingest import add_files, delete_document, preview_chunks, reindex_all
 from studio.knowledge.retry import retry_document, retry_documents
@@ -112,7 +113,7 @@ def create_knowledge_base(
     )  # fail now, with the embedding's own message, not at first upload
     row = KnowledgeBase(
         assistant_id=assistant_id,
-        name=name.strip()[:120] or "Help center",
+        name=normalize_name(name)[:120] or "Help center",
         collection=f"kb_{uuid.uuid4().hex[:16]}",
         embedding=embedding,
         chunk_size=chunk_size,

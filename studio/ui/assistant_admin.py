@@ -21,12 +21,13 @@ from studio.knowledge.store import KnowledgeStore
 from studio.ui import state
 from studio.ui.resources import get_engine, get_knowledge_store
 from studio.ui.sidebar import status_line
+from studio.ui.untrusted import plain, safe
 
 
 def show_error(error: StudioError) -> None:
     """The error's message, then one line per field problem."""
-    lines = [f"- **{p.field or 'file'}**: {p.message}" for p in error.problems]
-    st.error("\n".join([error.message, "", *lines]) if lines else error.message)
+    lines = [f"- **{plain(p.field or 'file')}**: {safe(p.message)}" for p in error.problems]
+    st.error("\n".join([safe(error.message), "", *lines]) if lines else safe(error.message))
 
 
 def run_action(action: Callable[[Session], Any], *, success: str) -> Any | None:
@@ -204,9 +205,9 @@ def rename_form(summary: AssistantSummary) -> None:
 
 def manage_panel(summary: AssistantSummary) -> None:
     """Rename, duplicate, archive/unarchive and delete (with confirmation) one assistant."""
-    st.markdown(f"**{summary.name}** — {status_line(summary)}")
+    st.markdown(f"**{plain(summary.name)}** — {status_line(summary)}")
     if summary.description:
-        st.caption(summary.description)
+        st.caption(plain(summary.description))
     with st.expander("Rename or describe", icon=":material/edit:"):
         rename_form(summary)
     dup_col, archive_col, delete_col = st.columns(3)

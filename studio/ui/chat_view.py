@@ -15,7 +15,7 @@ from studio.core.db import session_scope
 from studio.core.errors import ProviderError, StudioError
 from studio.core.models import TurnStatus
 from studio.ui.resources import get_chat_backend, get_engine
-from studio.ui.untrusted import safe
+from studio.ui.untrusted import markdown, plain, safe
 
 PROVIDER = "preview_provider"
 BASE_URL = "preview_base_url"
@@ -81,7 +81,7 @@ def provider_picker(default_model: str) -> ProviderChoice | None:
             backend = get_chat_backend(preset, url or None)
             models = _models_at(preset, url or None)
         except ProviderError as error:
-            st.warning(str(error))
+            st.warning(safe(str(error)))
             return None
         options = sorted({*models, default_model})
         model = st.selectbox("Model", options, key=MODEL, index=options.index(
@@ -117,17 +117,18 @@ def inspector(r: TurnResult, index: int) -> None:
                 st.caption("Nothing was retrieved for this message.")
             for p in r.passages:
                 mark = "used" if p.passed_threshold else "below the score threshold, not used"
-                st.markdown(f"**{p.rank}. {safe(p.citation)}** — score {p.score:.2f} · {mark}")
+                st.markdown(f"**{p.rank}. {plain(p.citation)}** — score {p.score:.2f} · {mark}")
                 st.text(p.text[:400] + ("…" if len(p.text) > 400 else ""))
             if r.citations:
                 st.markdown(
-                    "**Cited:** " + "; ".join(f"[{c.number}] {safe(c.label)}" for c in r.citations)
+                    "**Cited:** "
+                    + "; ".join(f"\\[{c.number}\\] {plain(c.label)}" for c in r.citations)
                 )
         with tools_tab:
             if not r.tool_calls:
                 st.caption("No tool was called.")
             for c in r.tool_calls:
-                st.markdown(f"**{safe(c.name)}** · {'ran (mock)' if c.ok else 'rejected'}")
+                st.markdown(f"**{plain(c.name)}** · {'ran (mock)' if c.ok else 'rejected'}")
                 st.code(c.raw_arguments or "{}", language="json")
                 st.caption("Mock result" if c.ok else "Error returned to the model")
                 st.code(c.result, language="json" if c.ok else None)
@@ -172,18 +173,20 @@ def _store(action: Any, message: str) -> None:
             action(session)
         st.toast(message, icon="✅")
     except StudioError as error:
-        st.error(str(error))
+        st.error(safe(str(error)))
 
 
 def show_turn(r: TurnResult, index: int, *, last: bool, readonly: bool) -> None:
     """One exchange: the user's message, the reply (or the error), inspector and feedback."""
     with st.chat_message("user"):
-        st.markdown(r.user_message)
+        markdown(r.user_message)
     with st.chat_message("assistant"):
         if r.reply:
-            st.markdown(r.reply)
+            markdown(r.reply)
         if r.citations:
-            st.caption("Sources: " + " · ".join(f"[{c.number}] {c.label}" for c in r.citations))
+            st.caption(
+                "Sources: " + " · ".join(f"\\[{c.number}\\] {plain(c.label)}" for c in r.citations)
+            )
         tags = r.tags
         notes: list[str] = []
         if tags is not None:
@@ -194,11 +197,11 @@ def show_turn(r: TurnResult, index: int, *, last: bool, readonly: bool) -> None:
         if notes:
             st.caption(" · ".join(notes))
         if r.status is TurnStatus.PARTIAL:
-            st.warning(f"Reply incomplete — {r.error}", icon=":material/warning:")
+            st.warning(safe(f"Reply incomplete — {r.error}"), icon=":material/warning:")
         elif r.status is TurnStatus.FAILED:
-            st.error(r.error or "The reply failed.", icon=":material/error:")
+            st.error(safe(r.error or "The reply failed."), icon=":material/error:")
         if r.log_error:
-            st.caption(r.log_error)
+            st.caption(safe(r.log_error))
         retryable = last and not readonly and r.status is not TurnStatus.OK
         if retryable and st.button("Retry", key=f"retry_{index}", icon=":material/refresh:"):
             st.session_state[PENDING] = r.user_message
@@ -215,7 +218,7 @@ def stream_reply() -> tuple[Any, list[str]]:
 
     def on_text(delta: str) -> None:
         pieces.append(delta)
-        placeholder.markdown("".join(pieces) + " ▌")
+        placeholder.markdown(safe("".join(pieces)) + " ▌")
 
     return on_text, pieces
 

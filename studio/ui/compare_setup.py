@@ -87,7 +87,7 @@ def _overrides(side: int, tool_names: list[str]) -> Overrides | None:
         )
     except ValidationError as exc:
         problems = "; ".join(str(p) for p in problems_from_validation(exc))
-        st.error(f"Side {SIDE_NAMES[side]}: these overrides are not valid — {problems}")
+        st.error(safe(f"Side {SIDE_NAMES[side]}: these overrides are not valid — {problems}"))
         return None
 
 

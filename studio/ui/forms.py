@@ -26,6 +26,7 @@ from studio.design.assistants import AssistantDetail
 from studio.design.schemas import AssistantConfig
 from studio.ui import state
 from studio.ui.resources import get_engine
+from studio.ui.untrusted import plain, safe
 
 OTHER = "Other…"
 
@@ -329,10 +330,10 @@ def save_section(
     except InvalidInput as error:
         st.error(error.message)
         for problem in form.show_problems(error.problems):
-            st.error(str(problem))
+            st.error(safe(str(problem)))
         return
     except StudioError as error:
-        st.error(str(error))
+        st.error(safe(str(error)))
         return
     form.reset(rerun=False)
     if on_saved is not None:
@@ -349,7 +350,7 @@ def save_tools(*, detail: AssistantDetail, tools: list[dict[str, Any]]) -> bool:
                 session=session, assistant_id=detail.id, section="tools", data=tools
             )
     except StudioError as error:
-        st.error(str(error))
+        st.error(safe(str(error)))
         return False
     return True
 
@@ -358,7 +359,7 @@ def page_header(title: str, caption: str, *, detail: AssistantDetail) -> Any:
     """Title, caption and a slot for the unsaved-changes badge (filled by `finish_section`)."""
     state.show_flash()  # Home shows it first in the app; this covers a page run on its own
     st.title(title)
-    st.caption(f"{caption} Editing the draft of **{detail.name}**.")
+    st.caption(f"{caption} Editing the draft of **{plain(detail.name)}**.")
     return st.empty()
 
 
@@ -382,7 +383,7 @@ def finish_section(
         except ValidationError as error:
             problems = _problems(error)
     for problem in form.show_problems(problems):
-        st.error(str(problem))
+        st.error(safe(str(problem)))
     dirty = clean is None or clean != form.stored
     status_badge(badge, dirty=dirty)
     save_section(

@@ -8,6 +8,7 @@ import streamlit as st
 from studio.knowledge import jobs
 from studio.knowledge.jobs import IndexingJob
 from studio.ui.resources import get_engine
+from studio.ui.untrusted import safe
 
 MY_JOBS = "kb_my_jobs"  # ids of the indexing jobs this browser session started
 _LABELS = {"upload": "Uploading", "reindex": "Re-indexing", "retry": "Retrying"}
@@ -63,13 +64,13 @@ def _result(job: IndexingJob) -> None:
         st.markdown(f"**Last retry: {done} of {len(outcomes)} document(s) indexed**")
     if job.error:
         if job.stop_requested:
-            st.warning(job.error, icon=":material/stop_circle:")
+            st.warning(safe(job.error), icon=":material/stop_circle:")
         else:
-            st.error(job.error)
+            st.error(safe(job.error))
     for outcome in outcomes:
         if outcome.outcome == "failed":
-            st.error(outcome.message, icon=":material/error:")
+            st.error(safe(outcome.message), icon=":material/error:")
         elif outcome.outcome in ("unchanged", "skipped"):
-            st.info(outcome.message, icon=":material/info:")
+            st.info(safe(outcome.message), icon=":material/info:")
         else:
-            st.success(outcome.message, icon=":material/check_circle:")
+            st.success(safe(outcome.message), icon=":material/check_circle:")

@@ -16,6 +16,7 @@ from studio.knowledge.embeddings import DEFAULT_EMBEDDING, OPTIONS
 from studio.knowledge.parsing import SUPPORTED_TYPES
 from studio.ui import indexing_view, state
 from studio.ui.resources import get_engine
+from studio.ui.untrusted import markdown, plain, safe
 
 SUPPORTED = ", ".join(f".{t}" for t in SUPPORTED_TYPES)
 
@@ -52,7 +53,7 @@ def create_form(*, store: KnowledgeStore, assistant_id: int) -> None:
                         chunk_overlap=int(overlap),
                     )
             except StudioError as error:
-                st.error(str(error))
+                st.error(safe(str(error)))
                 return
             state.flash("Knowledge base created.")
             st.rerun()
@@ -88,7 +89,7 @@ def upload_panel(*, store: KnowledgeStore, kb: KnowledgeBaseInfo, busy: bool) ->
             csv_column=column.strip() or None,
         )
     except StudioError as error:
-        st.error(str(error))
+        st.error(safe(str(error)))
         return
     indexing_view.remember(job)
     st.rerun()
@@ -151,7 +152,7 @@ def documents_panel(*, store: KnowledgeStore, kb: KnowledgeBaseInfo, busy: bool)
         ):
             _start_retry(store=store, kb=kb, document_ids=None)
     except StudioError as error:
-        st.error(str(error))
+        st.error(safe(str(error)))
 
 
 def _start_retry(
@@ -196,7 +197,7 @@ def retrieval_panel(
                 settings=settings,
             )
     except StudioError as error:
-        st.error(str(error))
+        st.error(safe(str(error)))
         return
     if not passages:
         st.warning("Nothing found: the knowledge base has no indexed chunks yet.")
@@ -212,10 +213,11 @@ def retrieval_panel(
         icon = ":material/check_circle:" if passage.passed_threshold else ":material/block:"
         with st.container(border=True):
             st.markdown(
-                f"{icon} **#{passage.rank} · score {passage.score:.3f}** · {passage.citation}"
+                f"{icon} **#{passage.rank} · score {passage.score:.3f}** · "
+                + plain(passage.citation)
             )
             st.progress(min(max(passage.score, 0.0), 1.0))
-            st.markdown(passage.text)
+            markdown(passage.text)
     if not line_drawn:
         st.caption(f"All {len(passages)} passages pass the threshold {threshold:.2f}.")
 
@@ -234,14 +236,15 @@ def preview_panel(*, kb: KnowledgeBaseInfo) -> None:
             name=file.name, data=file.getvalue(), chunk_size=size, chunk_overlap=overlap
         )
     except StudioError as error:
-        st.error(str(error))
+        st.error(safe(str(error)))
         return
     st.write(f"**{len(chunks)} chunks**")
     for chunk in chunks[:50]:
         where = " · ".join(
             p for p in (chunk.heading, f"p. {chunk.page}" if chunk.page else "") if p
         )
-        with st.expander(f"#{chunk.chunk_no} · {len(chunk.text)} chars · {where or 'no heading'}"):
+        label = plain(where) if where else "no heading"
+        with st.expander(f"#{chunk.chunk_no} · {len(chunk.text)} chars · {label}"):
             st.text(chunk.text)
     if len(chunks) > 50:
         st.caption(f"…and {len(chunks) - 50} more.")

@@ -9,6 +9,7 @@ from studio.design.assistants import AssistantDetail
 from studio.design.checks import check_config
 from studio.design.prompting import compile_prompt, token_count_method, tokens_are_exact
 from studio.design.schemas import AssistantConfig
+from studio.ui.untrusted import safe
 
 SEVERITY_ICONS = {"error": "🛑", "warning": "⚠️", "info": "💡"}
 
@@ -43,7 +44,7 @@ def prompt_panel(config: AssistantConfig | None, *, section: str, note: str = ""
         st.caption(note)
     mine = [i for i in check.items if i.field.startswith(section)]
     for item in mine:
-        st.caption(f"{SEVERITY_ICONS[item.severity]} `{item.field}` — {item.message}")
+        st.caption(f"{SEVERITY_ICONS[item.severity]} `{item.field}` — {safe(item.message)}")
     ours = [s for s in compiled.sections if any(p.startswith(section) for p in s.sources)]
     others = [s for s in compiled.sections if s not in ours]
     for part in ours:

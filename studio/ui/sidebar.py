@@ -9,6 +9,7 @@ from studio.design import assistants
 from studio.design.assistants import AssistantSummary
 from studio.ui import state
 from studio.ui.resources import get_engine
+from studio.ui.untrusted import safe
 
 PICKER_KEY = "sidebar_assistant_picker"
 
@@ -58,7 +59,7 @@ def assistant_picker() -> int | None:
 
     with st.sidebar:
         if note:
-            st.warning(note, icon=":material/link_off:")
+            st.warning(safe(note), icon=":material/link_off:")
         if chosen is None:
             st.caption("No assistants yet — create one on the Assistants page.")
             return None

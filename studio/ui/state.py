@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from studio.ui.untrusted import safe
+
 SELECTED_ASSISTANT = "selected_assistant_id"
 QUERY_ASSISTANT = "assistant"  # ?assistant=<id> so a link opens the same assistant
 FLASH = "flash_message"  # a success message shown once on the next run (after st.rerun)
@@ -42,4 +44,4 @@ def show_flash() -> None:
     """Show (once) the message left by `flash`."""
     message = st.session_state.pop(FLASH, None)
     if message:
-        st.toast(message, icon="✅")
+        st.toast(safe(message), icon="✅")

@@ -9,7 +9,8 @@ from typing import Any
 import streamlit as st
 from pydantic import ValidationError
 
-from studio.core.errors import FieldProblem, InvalidInput
+from studio.core import safe_yaml
+from studio.core.errors import FieldProblem, InvalidInput, StudioError
 from studio.design.schemas import ToolSpec
 from studio.design.tools import (
     SIMPLE_TYPES,
@@ -21,6 +22,7 @@ from studio.design.tools import (
     sample_arguments,
 )
 from studio.ui.forms import FormState
+from studio.ui.untrusted import safe
 
 PARAMETER_COLUMNS = {
     "name": st.column_config.TextColumn("Parameter", help="An identifier, e.g. order_id"),
@@ -47,10 +49,10 @@ def _schema_text(value: Any) -> str:
 
 def _parse(text: str, field: str) -> tuple[dict[str, Any] | None, list[FieldProblem]]:
     try:
-        value = json.loads(text)
-    except json.JSONDecodeError as error:
-        where = f"line {error.lineno}, column {error.colno}"
-        return None, [FieldProblem(field, f"not valid JSON: {error.msg} ({where})")]
+        value = safe_yaml.load_json(text)
+    except safe_yaml.UnsafeDocument as error:
+        detail = "; ".join(str(p) for p in error.problems)
+        return None, [FieldProblem(field, f"not valid JSON: {detail}")]
     if not isinstance(value, dict):
         return None, [FieldProblem(field, "the schema must be a JSON object: { … }")]
     return value, []
@@ -136,8 +138,13 @@ def mock_tryout(form: FormState, tool: dict[str, Any]) -> None:
         if arguments is None:
             st.error(problems[0].message)
             return
-        for message in check_arguments(spec, arguments):
-            st.warning(f"The model would be told: {message}")
+        try:
+            messages = check_arguments(spec, arguments)
+        except StudioError as error:
+            st.error(safe(str(error)))
+            return
+        for message in messages:
+            st.warning(safe(f"The model would be told: {message}"))
         rendered = render_mock_response(spec, arguments)
         try:
             st.code(json.dumps(json.loads(rendered), indent=2), language="json")

@@ -77,7 +77,9 @@ def prompt_view(detail: AssistantDetail) -> None:
     if check.items:
         with st.expander(f"Configuration check: {len(check.items)} note(s)", expanded=True):
             for item in check.items:
-                st.markdown(f"{SEVERITY_ICONS[item.severity]} `{item.field}` — {item.message}")
+                st.markdown(
+                    f"{SEVERITY_ICONS[item.severity]} `{item.field}` — {safe(item.message)}"
+                )
     else:
         st.success("Configuration check: nothing to fix.", icon=":material/task_alt:")
     by_section, whole, payload = st.tabs(["By section", "Whole prompt", "Tools payload"])
