@@ -11,10 +11,19 @@ The model name selects the behaviour:
   ``fault-429`` (Retry-After: ``retry_after``), ``fault-429-noheader``, ``fault-429-once``,
   ``fault-500``, ``fault-503``, ``fault-503-once``, ``fault-malformed`` (invalid JSON in the
   stream), ``fault-badargs`` (a tool call with invalid JSON arguments, then an answer),
-  ``fault-toolloop`` (tool calls forever), ``fault-context`` (400 context_length_exceeded).
+  ``fault-toolloop`` (tool calls forever), ``fault-context`` (400 context_length_exceeded),
+  ``fault-ping`` (one token, then only SSE comments ``: ping`` every ``ping_s``),
+  ``fault-ping-first`` (SSE comments only), ``fault-badbody`` (HTTP 200, a JSON content type and
+  a body that is not JSON), ``fault-badshape`` (SSE chunks that are JSON but not chunks),
+  ``fault-echo-401`` / ``fault-echo-500`` / ``fault-echo-400`` (an error whose message echoes the
+  Authorization header and the request URL, as careless proxies do).
 - any other name: 404 model_not_found. The key ``bad-key`` gets 401.
+- ``/embeddings`` answers hash vectors; the embedding model ``embed-nodata`` gets HTTP 200 without
+  ``data``, ``embed-slow`` no answer for ``slow_s``, ``embed-echo-500`` an error echoing the
+  Authorization header.
 
-Every request body is kept in ``server.requests`` for assertions.
+Every request body is kept in ``server.requests`` for assertions, with its path, query string
+and Authorization header.
 """
 
 from __future__ import annotations
@@ -33,7 +42,8 @@ MODELS = ("fake-model",)
 FAULTS = (
     "fault-slow", "fault-stall", "fault-cut", "fault-401", "fault-429", "fault-429-noheader",
     "fault-429-once", "fault-500", "fault-503", "fault-503-once", "fault-malformed",
-    "fault-badargs", "fault-toolloop", "fault-context",
+    "fault-badargs", "fault-toolloop", "fault-context", "fault-ping", "fault-ping-first",
+    "fault-badbody", "fault-badshape", "fault-echo-401", "fault-echo-500", "fault-echo-400",
 )  # fmt: skip
 
 
@@ -46,9 +56,15 @@ def closed_port() -> int:
 
 class FakeOpenAI:
     def __init__(
-        self, *, slow_s: float = 3.0, stall_s: float = 3.0, retry_after: str = "1"
+        self,
+        *,
+        slow_s: float = 3.0,
+        stall_s: float = 3.0,
+        retry_after: str = "1",
+        ping_s: float = 0.2,
     ) -> None:
         self.slow_s, self.stall_s, self.retry_after = slow_s, stall_s, retry_after
+        self.ping_s = ping_s
         self.requests: list[dict[str, Any]] = []
         self.hits: dict[str, int] = {}
         self.stopping = threading.Event()
@@ -138,11 +154,21 @@ def _handler(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             else:
                 self._error(404, "not found", "not_found")
 
+        @property
+        def raw_url(self) -> str:
+            return f"http://{self.headers.get('Host', '')}{self.requestline.split(' ')[1]}"
+
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = json.loads(self.rfile.read(length) or b"{}")
-            server.requests.append({"path": self.path, "body": body})
-            if self.headers.get("Authorization", "") == "Bearer bad-key":
+            auth = self.headers.get("Authorization", "")
+            path, _, query = self.path.partition("?")
+            self.path = path
+            server.requests.append(
+                {"path": path, "query": query, "authorization": auth, "body": body}
+            )
+            self.echo = f"Authorization: {auth}; url: {self.raw_url}"
+            if auth == "Bearer bad-key":
                 return self._error(401, "Incorrect API key provided", "invalid_api_key")
             if self.path.rstrip("/") == "/v1/embeddings":
                 return self._embeddings(body)
@@ -153,6 +179,13 @@ def _handler(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                 self._chat(body)
 
         def _embeddings(self, body: dict[str, Any]) -> None:
+            model = str(body.get("model"))
+            if model == "embed-nodata":
+                return self._json(200, {"object": "list", "model": model})
+            if model == "embed-slow":
+                server.stopping.wait(server.slow_s)
+            if model == "embed-echo-500":
+                return self._error(500, f"upstream refused {self.echo}", "server_error")
             inputs = body.get("input")
             texts = [inputs] if isinstance(inputs, str) else list(inputs or [])
             data = []
@@ -168,6 +201,17 @@ def _handler(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             n = server.count(model)
             if model not in MODELS and model not in FAULTS:
                 return self._error(404, f"The model `{model}` does not exist", "model_not_found")
+            if model.startswith("fault-echo-"):
+                status = int(model.rsplit("-", 1)[1])
+                return self._error(status, f"Bad request headers: {self.echo}", "echo")
+            if model == "fault-badbody":
+                data = b'{"id": "chatcmpl-fake", "choices": [{"delta": '
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                return None
             if model == "fault-401":
                 return self._error(401, "Incorrect API key provided", "invalid_api_key")
             if model == "fault-429" or (model == "fault-429-once" and n == 1):
@@ -222,6 +266,17 @@ def _handler(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Type", "text/event-stream")
             self.end_headers()
             words = re.findall(r"\S+\s*", text)
+            if model in ("fault-ping", "fault-ping-first"):
+                if model == "fault-ping":
+                    self._send(_chunk(model, {"role": "assistant", "content": "One "}))
+                while not server.stopping.wait(server.ping_s):
+                    self.wfile.write(b": ping\n\n")
+                    self.wfile.flush()
+                return None
+            if model == "fault-badshape":
+                self._send(_chunk(model, {"content": "Partial "}))
+                self._send({"choices": "not a list", "usage": 7})
+                return None
             if model in ("fault-stall", "fault-cut", "fault-malformed"):
                 words = ["Partial ", "answer ", "that ", "never ", "ends."]
             self._send(_chunk(model, {"role": "assistant", "content": ""}))
