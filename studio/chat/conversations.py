@@ -16,6 +16,7 @@ from studio.chat.results import TurnResult, TurnTarget
 from studio.core.db import session_scope
 from studio.core.errors import InvalidInput, NotFound, StudioError
 from studio.core.models import ChatSession, Feedback, Turn, TurnSource, TurnStatus, utcnow
+from studio.core.redaction import redact
 
 log = logging.getLogger(__name__)
 MAX_COMMENT = 2000
@@ -98,7 +99,7 @@ def log_turn(*, engine: Engine, target: TurnTarget, result: TurnResult, source: 
                 user_message=result.user_message,
                 reply=result.reply,
                 status=result.status,
-                error=result.error,
+                error=redact(result.error) if result.error else None,
                 ttft_ms=result.ttft_ms,
                 latency_ms=result.latency_ms,
                 prompt_tokens=result.prompt_tokens,

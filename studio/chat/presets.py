@@ -36,6 +36,7 @@ PRESETS: tuple[ProviderPreset, ...] = (
 )
 PRESETS_BY_KEY = {p.key: p for p in PRESETS}
 
+
 def api_key_status() -> str:
     """Where the key comes from, without revealing it (for the UI)."""
     if any(os.environ.get(n, "").strip() for n in KEY_NAMES):

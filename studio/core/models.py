@@ -6,6 +6,7 @@ aggregates (turns, feedback, votes) has real, indexed columns so dashboards grou
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -75,8 +76,18 @@ class DocumentStatus(StrEnum):
     FAILED = "failed"
 
 
+def new_storage_key() -> str:
+    """A name for a knowledge base's upload folder that no other knowledge base ever had."""
+    return f"kb-{uuid.uuid4().hex}"
+
+
 class KnowledgeBase(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("storage_key", name="uq_knowledgebase_storage_key"),)
+
     id: int | None = Field(default=None, primary_key=True)
+    # Names its folder of kept originals. Not the id: SQLite reuses the id of a deleted last row,
+    # and the deleted base's folder (or its pending cleanup) must never meet a new base's files.
+    storage_key: str = Field(default_factory=new_storage_key, max_length=40)
     assistant_id: int | None = Field(
         default=None, foreign_key="assistant.id", index=True, ondelete="CASCADE"
     )

@@ -30,9 +30,7 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(rf"(?i)([?&;]{_SECRET_PARAMS}=)[^&#\s\"'<>]+"), rf"\1{MASK}"),
     (re.compile(r"(?i)\b(bearer|basic|token)(\s+)[A-Za-z0-9._~+/=-]{4,}"), rf"\1\2{MASK}"),
     (
-        re.compile(
-            r"(?i)\b((?:x-)?api[-_]?key|authorization)([\"']?\s*[:=]\s*[\"']?)[^\s\"',;}]+"
-        ),
+        re.compile(r"(?i)\b((?:x-)?api[-_]?key|authorization)([\"']?\s*[:=]\s*[\"']?)[^\s\"',;}]+"),
         rf"\1\2{MASK}",
     ),
     (re.compile(r"\bsk-[A-Za-z0-9_-]{8,}"), MASK),

@@ -38,14 +38,20 @@ from studio.knowledge.waves import Progress, StopCheck, Waves
 log = logging.getLogger(__name__)
 
 
-def uploads_dir(settings: Settings, knowledge_base_id: int) -> Path:
-    """The folder holding a knowledge base's kept original files."""
-    return settings.data_dir / "uploads" / f"kb{knowledge_base_id}"
+def uploads_root(settings: Settings) -> Path:
+    """The folder holding every knowledge base's folder of kept originals."""
+    return settings.data_dir / "uploads"
 
 
-def upload_path(settings: Settings, document: Document) -> Path:
+def uploads_dir(settings: Settings, storage_key: str) -> Path:
+    """The folder holding a knowledge base's kept original files (named by its storage key,
+    never by its id: see `KnowledgeBase.storage_key`)."""
+    return uploads_root(settings) / storage_key
+
+
+def upload_path(settings: Settings, kb: KnowledgeBase, document: Document) -> Path:
     """Where the original of a document is kept (for retry and re-index)."""
-    return uploads_dir(settings, document.knowledge_base_id) / f"{document.id}.bin"
+    return uploads_dir(settings, kb.storage_key) / f"{document.id}.bin"
 
 
 def preview_chunks(
@@ -102,8 +108,9 @@ def _prepare(
     upload: UploadedFile,
     csv_column: str | None,
 ) -> FileOutcome | tuple[Document, list[Chunk], bool]:
-    """Check, parse and chunk one file; record it as "indexing" (not yet committed) and keep the
-    original. Returns an "unchanged" outcome for an identical re-upload. Raises KnowledgeError."""
+    """Check, parse and chunk one file; record it as "indexing" (committed, so that a crash from
+    here on leaves a row reconciliation finishes or fails), then keep the original. Returns an
+    "unchanged" outcome for an identical re-upload. Raises KnowledgeError."""
     settings = store.settings
     name = clean_filename(upload.name)
     kind = file_type_of(name)
@@ -147,10 +154,18 @@ def _prepare(
     doc.title, doc.csv_column = parsed.title[:255], column
     doc.status, doc.error, doc.updated_at = DocumentStatus.INDEXING, None, utcnow()
     session.add(doc)
-    session.flush()
-    path = upload_path(settings, doc)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(upload.data)
+    session.commit()  # the row first: a kept original is never without a row that points to it
+    path = upload_path(settings, kb, doc)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(upload.data)
+    except OSError as exc:
+        doc.status, doc.error = DocumentStatus.FAILED, f"The file could not be kept ({exc})."
+        session.commit()
+        raise KnowledgeError(
+            f'"{name}" could not be stored in {path.parent} ({exc.strerror or exc}). Check the '
+            "free disk space and the folder's permissions."
+        ) from exc
     return doc, chunks, existing is not None
 
 
@@ -162,7 +177,7 @@ def delete_document(*, session: Session, store: KnowledgeStore, document_id: int
     kb = load_knowledge_base(session, doc.knowledge_base_id)
     # Chunks first: if this fails the document is still listed and can be deleted again.
     store.collection(kb.collection).delete(where={"document_id": document_id})
-    upload_path(store.settings, doc).unlink(missing_ok=True)
+    upload_path(store.settings, kb, doc).unlink(missing_ok=True)
     session.delete(doc)
     kb.updated_at = utcnow()
     session.commit()
@@ -243,7 +258,7 @@ def reindex_all(
                 )
             if on_progress:
                 on_progress(number, len(docs), f"Re-indexing {doc.name}…")
-            path = upload_path(store.settings, doc)
+            path = upload_path(store.settings, kb, doc)
             try:
                 if not path.is_file():
                     raise KnowledgeError(f'The original of "{doc.name}" is gone; upload it again.')

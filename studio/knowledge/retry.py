@@ -58,7 +58,7 @@ def retry_documents(
             run.skip_from(number, names, '"{name}" was not retried: indexing was stopped first.')
             break
         run.progress(number, f"Reading {doc.name}…")
-        path = upload_path(store.settings, doc)
+        path = upload_path(store.settings, kb, doc)
         try:
             if not path.is_file():
                 raise KnowledgeError(
