@@ -82,12 +82,14 @@ def new_storage_key() -> str:
 
 
 class KnowledgeBase(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("storage_key", name="uq_knowledgebase_storage_key"),)
-
     id: int | None = Field(default=None, primary_key=True)
     # Names its folder of kept originals. Not the id: SQLite reuses the id of a deleted last row,
     # and the deleted base's folder (or its pending cleanup) must never meet a new base's files.
-    storage_key: str = Field(default_factory=new_storage_key, max_length=40)
+    # Nullable only because SQLite cannot add NOT NULL to a table without copying it; every row
+    # has one (new rows by default, older ones from migration 0002).
+    storage_key: str | None = Field(
+        default_factory=new_storage_key, max_length=40, unique=True, index=True
+    )
     assistant_id: int | None = Field(
         default=None, foreign_key="assistant.id", index=True, ondelete="CASCADE"
     )
@@ -99,6 +101,11 @@ class KnowledgeBase(SQLModel, table=True):
     chunk_overlap: int = Field(default=120)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def folder(self) -> str:
+        """The name of the folder holding this knowledge base's kept originals."""
+        return self.storage_key or f"kb{self.id}"
 
 
 class Document(SQLModel, table=True):

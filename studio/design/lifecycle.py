@@ -114,7 +114,7 @@ def delete_assistant(
             col(KnowledgeBase.id), col(KnowledgeBase.storage_key), col(KnowledgeBase.collection)
         ).where(col(KnowledgeBase.assistant_id) == assistant_id)
     ).all()
-    bases = [(key, name) for _, key, name in rows]
+    bases = [(key or f"kb{kb_id}", name) for kb_id, key, name in rows]
     # Explicit child deletes: the FK cascade does it too, but not every backend enforces it.
     kb_ids = [kb_id for kb_id, _, _ in rows if kb_id is not None]
     if kb_ids:

@@ -95,7 +95,7 @@ def finish_pending_drops(*, session: Session, store: KnowledgeStore) -> int:
     markers = session.execute(
         select(StudioMarker).where(col(StudioMarker.key).startswith(DROP_MARKER))
     ).scalars()
-    live = set(session.execute(select(col(KnowledgeBase.storage_key))).scalars())
+    live = {kb.folder for kb in session.execute(select(KnowledgeBase)).scalars()}
     for marker in list(markers):
         key, _, collection = marker.key.removeprefix(DROP_MARKER).partition(":")
         if key.isdigit():  # written before storage keys: the folder was named by the id
@@ -125,7 +125,7 @@ def remove_orphan_originals(*, session: Session, settings: Settings) -> int:
         for folder in root.iterdir()
         if folder.is_dir() and _FOLDER.fullmatch(folder.name)
     }
-    live = dict(session.execute(select(col(KnowledgeBase.storage_key), col(KnowledgeBase.id))))
+    live = {kb.folder: kb.id for kb in session.execute(select(KnowledgeBase)).scalars()}
     pending = {
         m.removeprefix(DROP_MARKER).partition(":")[0]
         for m in session.execute(

@@ -51,7 +51,7 @@ def uploads_dir(settings: Settings, storage_key: str) -> Path:
 
 def upload_path(settings: Settings, kb: KnowledgeBase, document: Document) -> Path:
     """Where the original of a document is kept (for retry and re-index)."""
-    return uploads_dir(settings, kb.storage_key) / f"{document.id}.bin"
+    return uploads_dir(settings, kb.folder) / f"{document.id}.bin"
 
 
 def preview_chunks(

@@ -171,7 +171,7 @@ def test_retry_indexes_what_failed_once_the_endpoint_is_back(
     assert "embedding endpoint failed" in failed.outcomes[0].message
     # One original is lost meanwhile; the other two come back once the endpoint does.
     with session_scope(engine) as db:
-        key = load_knowledge_base(db, kb_id).storage_key
+        key = load_knowledge_base(db, kb_id).folder
     next(uploads_dir(settings, key).glob("*.bin")).unlink()
     with FakeOpenAI() as server:
         settings.llm_base_url = server.base_url

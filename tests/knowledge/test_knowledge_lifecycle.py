@@ -50,9 +50,9 @@ def test_deleting_an_assistant_drops_its_collection_and_files_only(
     add_files(session=session, store=store, knowledge_base_id=other.id, files=FILES)
     kept_collection, kept_key = (
         _kb(session, other.id).collection,
-        _kb(session, other.id).storage_key,
+        _kb(session, other.id).folder,
     )
-    doomed_key = doomed.storage_key
+    doomed_key = doomed.folder
     assert uploads_dir(store.settings, doomed_key).is_dir()
 
     problems = lifecycle.delete_assistant(
@@ -83,7 +83,7 @@ def test_wrong_name_deletes_nothing_anywhere(
             session=session, assistant_id=kb.assistant_id, store=store, confirm_name="helper"
         )
     assert kb.collection in store.collection_names()
-    assert uploads_dir(store.settings, kb.storage_key).is_dir()
+    assert uploads_dir(store.settings, kb.folder).is_dir()
 
 
 def test_vector_store_failure_keeps_sql_deleted_and_reconcile_cleans_up(
@@ -121,7 +121,7 @@ def test_delete_without_a_store_leaves_cleanup_to_reconciliation(
 ) -> None:
     add_files(session=session, store=store, knowledge_base_id=kb_id, files=FILES)
     kb = _kb(session, kb_id)
-    collection, assistant_id, key = kb.collection, kb.assistant_id, kb.storage_key
+    collection, assistant_id, key = kb.collection, kb.assistant_id, kb.folder
     assert assistant_id is not None
     lifecycle.delete_assistant(session=session, assistant_id=assistant_id, confirm_name="Helper")
     session.commit()

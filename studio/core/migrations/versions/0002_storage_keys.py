@@ -1,7 +1,9 @@
 """Knowledge bases name their upload folder by a storage key that is never reused.
 
 Existing rows get the key of the folder they already use (``kb<id>``), so their kept originals
-stay where they are; new rows get ``kb-<uuid>``, which no ``kb<id>`` folder can be.
+stay where they are; new rows get ``kb-<uuid>``, which no ``kb<id>`` folder can be. The column
+stays nullable: making it NOT NULL on SQLite means copying the table, and dropping the old copy
+would cascade-delete every document.
 
 Revision ID: 0002_storage_keys
 Revises: 0001_baseline
@@ -26,15 +28,12 @@ def upgrade() -> None:
         )
     op.execute("UPDATE knowledgebase SET storage_key = 'kb' || CAST(id AS VARCHAR(20))")
     with op.batch_alter_table("knowledgebase", schema=None) as batch_op:
-        batch_op.alter_column(
-            "storage_key",
-            existing_type=sqlmodel.sql.sqltypes.AutoString(length=40),
-            nullable=False,
+        batch_op.create_index(
+            batch_op.f("ix_knowledgebase_storage_key"), ["storage_key"], unique=True
         )
-        batch_op.create_unique_constraint("uq_knowledgebase_storage_key", ["storage_key"])
 
 
 def downgrade() -> None:
     with op.batch_alter_table("knowledgebase", schema=None) as batch_op:
-        batch_op.drop_constraint("uq_knowledgebase_storage_key", type_="unique")
+        batch_op.drop_index(batch_op.f("ix_knowledgebase_storage_key"))
         batch_op.drop_column("storage_key")
