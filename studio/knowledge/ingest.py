@@ -21,6 +21,7 @@ from studio.core.models import Document, DocumentStatus, KnowledgeBase, utcnow
 from studio.knowledge import waves
 from studio.knowledge.parsing import (
     Chunk,
+    ParseBudget,
     chunk_document,
     clean_filename,
     file_type_of,
@@ -85,10 +86,25 @@ def add_files(
             break
         run.progress(number, f"Reading {upload.name}…")
         try:
-            prepared = _prepare(session, store, kb, upload, csv_column)
+            prepared = _prepare(session, store, kb, upload, csv_column, should_stop)
+        except IndexingStopped:  # Stop while this file was being read: it and the rest skip
+            session.rollback()
+            names = [f.name for f in files]
+            run.skip_from(number, names, '"{name}" was not indexed: indexing was stopped first.')
+            break
         except KnowledgeError as error:
             run.outcomes[number] = FileOutcome(
                 name=upload.name, outcome="failed", message=str(error)
+            )
+            continue
+        except Exception as exc:  # a parser bug on one file must not cost the others theirs
+            log.exception("Reading %s failed", upload.name)
+            session.rollback()
+            run.outcomes[number] = FileOutcome(
+                name=upload.name,
+                outcome="failed",
+                message=f'"{upload.name}" could not be read ({type(exc).__name__}); check the '
+                "file, save it again and re-upload it.",
             )
             continue
         if isinstance(prepared, FileOutcome):
@@ -107,6 +123,7 @@ def _prepare(
     kb: KnowledgeBase,
     upload: UploadedFile,
     csv_column: str | None,
+    should_stop: StopCheck | None = None,
 ) -> FileOutcome | tuple[Document, list[Chunk], bool]:
     """Check, parse and chunk one file; record it as "indexing" (committed, so that a crash from
     here on leaves a row reconciliation finishes or fails), then keep the original. Returns an
@@ -145,7 +162,8 @@ def _prepare(
             chunk_count=existing.chunk_count,
         )
     # Parse and chunk before touching anything: a bad file leaves no trace.
-    parsed = parse_document(name, upload.data, csv_column=column)
+    budget = ParseBudget(name, should_stop=should_stop)
+    parsed = parse_document(name, upload.data, csv_column=column, budget=budget)
     chunks = chunk_document(parsed, size=kb.chunk_size, overlap=kb.chunk_overlap)
     doc = existing or Document(
         knowledge_base_id=kb.id or 0, name=name, file_type=kind, content_hash=digest
@@ -262,8 +280,13 @@ def reindex_all(
             try:
                 if not path.is_file():
                     raise KnowledgeError(f'The original of "{doc.name}" is gone; upload it again.')
-                parsed = parse_document(doc.name, path.read_bytes(), csv_column=doc.csv_column)
+                budget = ParseBudget(doc.name, should_stop=should_stop)
+                parsed = parse_document(
+                    doc.name, path.read_bytes(), csv_column=doc.csv_column, budget=budget
+                )
                 chunks = chunk_document(parsed, size=size, overlap=overlap)
+            except IndexingStopped:
+                raise  # Stop mid-file: the previous index stays (below)
             except KnowledgeError as error:
                 outcomes[doc.id or 0] = FileOutcome(
                     name=doc.name, outcome="failed", message=str(error), document_id=doc.id

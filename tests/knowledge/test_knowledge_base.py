@@ -229,6 +229,7 @@ def test_reconcile_repairs_a_crash_mid_ingest(
         "documents_failed": 0,
         "collections_created": 0,
         "orphan_collections_removed": 0,
+        "orphan_originals_removed": 0,
     }
 
 
