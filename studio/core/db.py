@@ -26,8 +26,6 @@ IMMEDIATE = "studio_begin_immediate"  # execution option: take SQLite's write lo
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # We issue BEGIN ourselves (below): the driver's own implicit BEGIN is always DEFERRED.
-    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -37,11 +35,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: Connection) -> None:
-    # A DEFERRED transaction that reads, then writes, cannot wait for the write lock: SQLite
+    # A deferred transaction that has read, then writes, cannot wait for the write lock: SQLite
     # answers "database is locked" at once when another writer committed meanwhile (the busy
-    # timeout does not apply). Such units of work take the lock up front (`write_scope`).
-    immediate = connection.get_execution_options().get(IMMEDIATE, False)
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    # timeout does not apply). Units of work that read then write take the lock up front
+    # (`write_scope`); the others keep the driver's own BEGIN, issued before the first write.
+    if connection.get_execution_options().get(IMMEDIATE, False):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str) -> Engine:

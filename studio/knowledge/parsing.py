@@ -35,10 +35,11 @@ class ParseBudget:
         self,
         name: str,
         *,
-        time_limit_s: float = PARSE_TIME_LIMIT_S,
+        time_limit_s: float | None = None,
         should_stop: Callable[[], bool] | None = None,
     ) -> None:
-        self.name, self.time_limit_s, self.should_stop = name, time_limit_s, should_stop
+        self.name, self.should_stop = name, should_stop
+        self.time_limit_s = PARSE_TIME_LIMIT_S if time_limit_s is None else time_limit_s
         self.started = time.monotonic()
         self._ticks = 0
 
