@@ -13,7 +13,7 @@ The model name selects the behaviour:
   stream), ``fault-badargs`` (a tool call with invalid JSON arguments, then an answer),
   ``fault-toolloop`` (tool calls forever), ``fault-context`` (400 context_length_exceeded),
   ``fault-ping`` (one token, then only SSE comments ``: ping`` every ``ping_s``),
-  ``fault-ping-first`` (SSE comments only), ``fault-badbody`` (HTTP 200, a JSON content type and
+  ``fault-ping-first`` (SSE comments only; both for ``ping_for_s`` at most), ``fault-badbody`` (HTTP 200, a JSON content type and
   a body that is not JSON), ``fault-badshape`` (SSE chunks that are JSON but not chunks),
   ``fault-echo-401`` / ``fault-echo-500`` / ``fault-echo-400`` (an error whose message echoes the
   Authorization header and the request URL, as careless proxies do).
@@ -62,9 +62,10 @@ class FakeOpenAI:
         stall_s: float = 3.0,
         retry_after: str = "1",
         ping_s: float = 0.2,
+        ping_for_s: float = 20.0,
     ) -> None:
         self.slow_s, self.stall_s, self.retry_after = slow_s, stall_s, retry_after
-        self.ping_s = ping_s
+        self.ping_s, self.ping_for_s = ping_s, ping_for_s
         self.requests: list[dict[str, Any]] = []
         self.hits: dict[str, int] = {}
         self.stopping = threading.Event()
@@ -269,7 +270,8 @@ def _handler(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             if model in ("fault-ping", "fault-ping-first"):
                 if model == "fault-ping":
                     self._send(_chunk(model, {"role": "assistant", "content": "One "}))
-                while not server.stopping.wait(server.ping_s):
+                until = time.monotonic() + server.ping_for_s  # then the body just ends
+                while not server.stopping.wait(server.ping_s) and time.monotonic() < until:
                     self.wfile.write(b": ping\n\n")
                     self.wfile.flush()
                 return None

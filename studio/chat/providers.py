@@ -339,6 +339,8 @@ class _ContentStream:
             if len(buffer) + sum(len(d) for d in data) > MAX_EVENT_BYTES:
                 raise _malformed(self.name)
             self._check_time()
+        if self.expired():  # the watchdog ended the body at the deadline
+            raise self.timed_out()
         if data and not done:
             raise (
                 _malformed(self.name)
@@ -406,7 +408,8 @@ class _ContentStream:
 def _cut_at_deadline(response: httpx2.Response, deadline: float, stop: threading.Event) -> None:
     # A read blocked on a silent socket only wakes when the socket is shut down (closing it from
     # another thread does not wake it on Linux); the reader then sees the deadline has passed.
-    if stop.wait(max(0.0, deadline - time.monotonic())):
+    # A little after the deadline: while bytes arrive, the reader notices it first.
+    if stop.wait(max(0.0, deadline - time.monotonic()) + 0.1):
         return
     stream = response.extensions.get("network_stream")
     sock = stream.get_extra_info("socket") if stream is not None else None

@@ -51,6 +51,9 @@ from studio.knowledge.bases import Passage
 logger = logging.getLogger(__name__)
 
 MAX_TOOL_ROUNDS = 4  # model → tool → model… at most this many tool rounds per turn
+# Retrieval (an endpoint embedding may be slow) gets this share of the turn's time, so that a
+# slow embedding endpoint leaves the model time to answer (keyword search stands in for it).
+RETRIEVAL_SHARE = 0.25
 
 
 class ToolLoopExceeded(ProviderError):
@@ -148,7 +151,8 @@ def run_turn(
 
     if store is not None and config.retrieval.enabled:
         try:
-            with deadlines.deadline_scope(deadline), session_scope(engine) as db:
+            retrieval_deadline = time.monotonic() + deadline_s * RETRIEVAL_SHARE
+            with deadlines.deadline_scope(retrieval_deadline), session_scope(engine) as db:
                 result.passages = bases.retrieve(
                     session=db,
                     store=store,
