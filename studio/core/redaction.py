@@ -28,7 +28,8 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # scheme://user:password@host → scheme://[redacted]@host
     (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@?#]+@"), rf"\1{MASK}@"),
     (re.compile(rf"(?i)([?&;]{_SECRET_PARAMS}=)[^&#\s\"'<>]+"), rf"\1{MASK}"),
-    (re.compile(r"(?i)\b(bearer|basic|token)(\s+)[A-Za-z0-9._~+/=-]{4,}"), rf"\1\2{MASK}"),
+    (re.compile(r"(?i)\b(bearer)(\s+)[A-Za-z0-9._~+/=-]{4,}"), rf"\1\2{MASK}"),
+    (re.compile(r"\b(Basic)(\s+)[A-Za-z0-9+/]{12,}={0,2}"), rf"\1\2{MASK}"),
     (
         re.compile(r"(?i)\b((?:x-)?api[-_]?key|authorization)([\"']?\s*[:=]\s*[\"']?)[^\s\"',;}]+"),
         rf"\1\2{MASK}",
