@@ -164,7 +164,7 @@ DEADLINE_ROWS = [
 @pytest.mark.parametrize(
     ("row", "model", "idle_s", "deadline_s", "kind"),
     [
-        (DEADLINE_ROWS[0], "fault-ping", 1.0, 6.0, "StreamStalled"),
+        (DEADLINE_ROWS[0], "fault-ping", 3.0, 10.0, "StreamStalled"),
         (DEADLINE_ROWS[1], "fault-ping", 30.0, 2.0, "ProviderTimeout"),
         (DEADLINE_ROWS[2], "fault-ping-first", 30.0, 2.0, "ProviderTimeout"),
     ],
