@@ -13,8 +13,9 @@ The model name selects the behaviour:
   stream), ``fault-badargs`` (a tool call with invalid JSON arguments, then an answer),
   ``fault-toolloop`` (tool calls forever), ``fault-context`` (400 context_length_exceeded),
   ``fault-ping`` (one token, then only SSE comments ``: ping`` every ``ping_s``),
-  ``fault-ping-first`` (SSE comments only; both for ``ping_for_s`` at most), ``fault-badbody`` (HTTP 200, a JSON content type and
-  a body that is not JSON), ``fault-badshape`` (SSE chunks that are JSON but not chunks),
+  ``fault-ping-first`` (SSE comments only; both for ``ping_for_s`` at most), ``fault-badbody``
+  (HTTP 200, a JSON content type and a body that is not JSON), ``fault-badshape`` (SSE chunks
+  that are JSON but not chunks),
   ``fault-echo-401`` / ``fault-echo-500`` / ``fault-echo-400`` (an error whose message echoes the
   Authorization header and the request URL, as careless proxies do).
 - any other name: 404 model_not_found. The key ``bad-key`` gets 401.
