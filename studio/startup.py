@@ -6,6 +6,7 @@ from sqlalchemy.engine import Engine
 
 from studio.core.config import Settings
 from studio.core.db import make_engine, session_scope
+from studio.core.redaction import install_log_redaction
 from studio.core.schema import upgrade_database
 from studio.design import seeding
 from studio.knowledge.admin import index_demo_knowledge, reconcile, start_demo_indexing
@@ -14,6 +15,7 @@ from studio.knowledge.store import KnowledgeStore, open_store
 
 def prepare_database(url: str, *, seed_demo: bool) -> Engine:
     """Engine for `url` with the schema created and, if asked, the demo assistants seeded once."""
+    install_log_redaction()  # no log record of the studio carries an API key
     engine = make_engine(url)
     upgrade_database(engine)
     if seed_demo:

@@ -11,15 +11,25 @@ The model name selects the behaviour:
   ``fault-429`` (Retry-After: ``retry_after``), ``fault-429-noheader``, ``fault-429-once``,
   ``fault-500``, ``fault-503``, ``fault-503-once``, ``fault-malformed`` (invalid JSON in the
   stream), ``fault-badargs`` (a tool call with invalid JSON arguments, then an answer),
-  ``fault-toolloop`` (tool calls forever), ``fault-context`` (400 context_length_exceeded).
+  ``fault-toolloop`` (tool calls forever), ``fault-context`` (400 context_length_exceeded),
+  ``fault-ping`` (one token, then only SSE comments ``: ping`` every ``ping_s``),
+  ``fault-ping-first`` (SSE comments only; both for ``ping_for_s`` at most), ``fault-badbody``
+  (HTTP 200, a JSON content type and a body that is not JSON), ``fault-badshape`` (SSE chunks
+  that are JSON but not chunks),
+  ``fault-echo-401`` / ``fault-echo-500`` / ``fault-echo-400`` (an error whose message echoes the
+  Authorization header and the request URL, as careless proxies do).
 - ``fake-delay-<ms>`` (e.g. ``fake-delay-600``): like ``fake-model`` after waiting <ms> before the
   first byte (a fixed, known provider latency for concurrency tests and benchmarks).
 - any other name: 404 model_not_found. The key ``bad-key`` gets 401.
+- ``/embeddings`` answers hash vectors; the embedding model ``embed-nodata`` gets HTTP 200 without
+  ``data``, ``embed-slow`` no answer for ``slow_s``, ``embed-echo-500`` an error echoing the
+  Authorization header.
 
 ``reply_delay_s`` delays every fake-model answer (a model that takes its time, for benchmarks).
 A grading request (system prompt "You grade …") from a model-graded suite check gets "PASS".
 
-Every request body is kept in ``server.requests`` for assertions.
+Every request body is kept in ``server.requests`` for assertions, with its path, query string
+and Authorization header.
 """
 
 from __future__ import annotations
@@ -38,7 +48,8 @@ MODELS = ("fake-model",)
 FAULTS = (
     "fault-slow", "fault-stall", "fault-cut", "fault-401", "fault-429", "fault-429-noheader",
     "fault-429-once", "fault-500", "fault-503", "fault-503-once", "fault-malformed",
-    "fault-badargs", "fault-toolloop", "fault-context",
+    "fault-badargs", "fault-toolloop", "fault-context", "fault-ping", "fault-ping-first",
+    "fault-badbody", "fault-badshape", "fault-echo-401", "fault-echo-500", "fault-echo-400",
 )  # fmt: skip
 
 
@@ -57,9 +68,12 @@ class FakeOpenAI:
         stall_s: float = 3.0,
         retry_after: str = "1",
         reply_delay_s: float = 0.0,
+        ping_s: float = 0.2,
+        ping_for_s: float = 20.0,
     ) -> None:
         self.slow_s, self.stall_s, self.retry_after = slow_s, stall_s, retry_after
         self.reply_delay_s = reply_delay_s
+        self.ping_s, self.ping_for_s = ping_s, ping_for_s
         self.requests: list[dict[str, Any]] = []
         self.hits: dict[str, int] = {}
         self.stopping = threading.Event()
@@ -151,11 +165,21 @@ def _handler(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             else:
                 self._error(404, "not found", "not_found")
 
+        @property
+        def raw_url(self) -> str:
+            return f"http://{self.headers.get('Host', '')}{self.requestline.split(' ')[1]}"
+
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = json.loads(self.rfile.read(length) or b"{}")
-            server.requests.append({"path": self.path, "body": body})
-            if self.headers.get("Authorization", "") == "Bearer bad-key":
+            auth = self.headers.get("Authorization", "")
+            path, _, query = self.path.partition("?")
+            self.path = path
+            server.requests.append(
+                {"path": path, "query": query, "authorization": auth, "body": body}
+            )
+            self.echo = f"Authorization: {auth}; url: {self.raw_url}"
+            if auth == "Bearer bad-key":
                 return self._error(401, "Incorrect API key provided", "invalid_api_key")
             if self.path.rstrip("/") == "/v1/embeddings":
                 return self._embeddings(body)
@@ -166,6 +190,13 @@ def _handler(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                 self._chat(body)
 
         def _embeddings(self, body: dict[str, Any]) -> None:
+            model = str(body.get("model"))
+            if model == "embed-nodata":
+                return self._json(200, {"object": "list", "model": model})
+            if model == "embed-slow":
+                server.stopping.wait(server.slow_s)
+            if model == "embed-echo-500":
+                return self._error(500, f"upstream refused {self.echo}", "server_error")
             inputs = body.get("input")
             texts = [inputs] if isinstance(inputs, str) else list(inputs or [])
             data = []
@@ -184,6 +215,17 @@ def _handler(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                 server.stopping.wait(int(delay.group(1)) / 1000)
             elif model not in MODELS and model not in FAULTS:
                 return self._error(404, f"The model `{model}` does not exist", "model_not_found")
+            if model.startswith("fault-echo-"):
+                status = int(model.rsplit("-", 1)[1])
+                return self._error(status, f"Bad request headers: {self.echo}", "echo")
+            if model == "fault-badbody":
+                data = b'{"id": "chatcmpl-fake", "choices": [{"delta": '
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                return None
             if model == "fault-401":
                 return self._error(401, "Incorrect API key provided", "invalid_api_key")
             if model == "fault-429" or (model == "fault-429-once" and n == 1):
@@ -240,6 +282,18 @@ def _handler(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Type", "text/event-stream")
             self.end_headers()
             words = re.findall(r"\S+\s*", text)
+            if model in ("fault-ping", "fault-ping-first"):
+                if model == "fault-ping":
+                    self._send(_chunk(model, {"role": "assistant", "content": "One "}))
+                until = time.monotonic() + server.ping_for_s  # then the body just ends
+                while not server.stopping.wait(server.ping_s) and time.monotonic() < until:
+                    self.wfile.write(b": ping\n\n")
+                    self.wfile.flush()
+                return None
+            if model == "fault-badshape":
+                self._send(_chunk(model, {"content": "Partial "}))
+                self._send({"choices": "not a list", "usage": 7})
+                return None
             if model in ("fault-stall", "fault-cut", "fault-malformed"):
                 words = ["Partial ", "answer ", "that ", "never ", "ends."]
             self._send(_chunk(model, {"role": "assistant", "content": ""}))

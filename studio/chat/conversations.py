@@ -13,9 +13,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from studio.chat.results import TurnResult, TurnTarget
-from studio.core.db import session_scope
+from studio.core.db import retry_locked, write_scope
 from studio.core.errors import InvalidInput, NotFound, StudioError
 from studio.core.models import ChatSession, Feedback, Turn, TurnSource, TurnStatus, utcnow
+from studio.core.redaction import redact
 
 log = logging.getLogger(__name__)
 MAX_COMMENT = 2000
@@ -77,73 +78,96 @@ def log_turn(
 
     A new session records `comparison_id`, shared by both sides of a live comparison.
 
-    Never raises: the person chatting must not lose a reply because the database hiccuped.
+    Never raises: the person chatting must not lose a reply because the database hiccuped. The
+    write takes SQLite's lock up front and is retried a few times while another writer holds it,
+    so the studio's own load (many chats at once) never loses a turn.
     """
     try:
-        with session_scope(engine) as db:
-            chat = db.get(ChatSession, result.session_id) if result.session_id else None
-            if chat is None:
-                chat = ChatSession(
-                    assistant_id=target.assistant_id,
-                    version_number=target.version_number,
-                    config_hash=target.config_hash,
-                    source=source,
-                    backend=result.backend,
-                    model=result.model,
-                    title=result.user_message[:80],
-                    comparison_id=comparison_id,
-                )
-                db.add(chat)
-                db.flush()
-            chat.last_turn_at = utcnow()
-            chat.turn_count += 1
-            chat.escalated = chat.escalated or result.escalated
-            chat.unanswered = result.status is TurnStatus.FAILED or not result.reply.strip()
-            tags = result.tags
-            passing = [p for p in result.passages if p.passed_threshold]
-            top = max(passing, key=lambda p: p.score, default=None)
-            turn = Turn(
-                session_id=chat.id or 0,
-                assistant_id=target.assistant_id,
-                version_number=target.version_number,
-                config_hash=target.config_hash,
+        session_id, turn_id = retry_locked(
+            lambda: _write_turn(
+                engine=engine,
+                target=target,
+                result=result,
                 source=source,
-                backend=result.backend,
-                model=result.model,
-                user_message=result.user_message,
-                reply=result.reply,
-                status=result.status,
-                error=result.error,
-                ttft_ms=result.ttft_ms,
-                latency_ms=result.latency_ms,
-                prompt_tokens=result.prompt_tokens,
-                completion_tokens=result.completion_tokens,
-                cost_usd=result.cost_usd,
-                intent=tags.intent.value if tags else None,
-                emotion=tags.emotion.value if tags else None,
-                urgency=tags.urgency.value if tags else None,
-                lint_flags=list(result.lint_flags),
-                grounded=result.grounded,
-                escalated=result.escalated,
-                retrieved=[p.model_dump(mode="json") for p in result.passages],
-                tool_calls=[c.model_dump(mode="json") for c in result.tool_calls],
-                messages=result.messages,
-                best_score=max((p.score for p in result.passages), default=None),
-                top_document_id=top.document_id if top else None,
-                tool_name=result.tool_calls[0].name[:80] if result.tool_calls else None,
-                brand_violations=sum(
-                    f.startswith(("phrase:", "topic:")) for f in result.lint_flags
-                ),
+                comparison_id=comparison_id,
             )
-            db.add(turn)
-            db.flush()
-            result.session_id, result.turn_id = chat.id, turn.id
+        )
     except (SQLAlchemyError, StudioError, ValueError) as exc:
         log.warning("could not log a turn: %s", type(exc).__name__)
         result.log_error = (
             "This turn could not be saved to the history (the database did not accept it); the "
             "chat itself is unaffected."
         )
+    else:
+        result.session_id, result.turn_id = session_id, turn_id
+
+
+def _write_turn(
+    *,
+    engine: Engine,
+    target: TurnTarget,
+    result: TurnResult,
+    source: TurnSource,
+    comparison_id: str | None,
+) -> tuple[int | None, int | None]:
+    tags = result.tags
+    passing = [p for p in result.passages if p.passed_threshold]
+    top = max(passing, key=lambda p: p.score, default=None)
+    # Everything is computed before the transaction begins: it holds the write lock.
+    fields: dict[str, Any] = dict(
+        assistant_id=target.assistant_id,
+        version_number=target.version_number,
+        config_hash=target.config_hash,
+        source=source,
+        backend=result.backend,
+        model=result.model,
+        user_message=result.user_message,
+        reply=result.reply,
+        status=result.status,
+        error=redact(result.error) if result.error else None,
+        ttft_ms=result.ttft_ms,
+        latency_ms=result.latency_ms,
+        prompt_tokens=result.prompt_tokens,
+        completion_tokens=result.completion_tokens,
+        cost_usd=result.cost_usd,
+        intent=tags.intent.value if tags else None,
+        emotion=tags.emotion.value if tags else None,
+        urgency=tags.urgency.value if tags else None,
+        lint_flags=list(result.lint_flags),
+        grounded=result.grounded,
+        escalated=result.escalated,
+        retrieved=[p.model_dump(mode="json") for p in result.passages],
+        tool_calls=[c.model_dump(mode="json") for c in result.tool_calls],
+        messages=result.messages,
+        best_score=max((p.score for p in result.passages), default=None),
+        top_document_id=top.document_id if top else None,
+        tool_name=result.tool_calls[0].name[:80] if result.tool_calls else None,
+        brand_violations=sum(f.startswith(("phrase:", "topic:")) for f in result.lint_flags),
+    )
+    with write_scope(engine) as db:
+        chat = db.get(ChatSession, result.session_id) if result.session_id else None
+        if chat is None:
+            chat = ChatSession(
+                assistant_id=target.assistant_id,
+                version_number=target.version_number,
+                config_hash=target.config_hash,
+                source=source,
+                backend=result.backend,
+                model=result.model,
+                title=result.user_message[:80],
+                comparison_id=comparison_id,
+            )
+            db.add(chat)
+            db.flush()
+        chat.last_turn_at = utcnow()
+        chat.turn_count += 1
+        chat.escalated = chat.escalated or result.escalated
+        chat.unanswered = result.status is TurnStatus.FAILED or not result.reply.strip()
+        turn = Turn(session_id=chat.id or 0, **fields)  # a fresh row on every attempt
+        db.add(turn)
+        db.flush()
+        ids = chat.id, turn.id
+    return ids
 
 
 def list_sessions(*, session: Session, assistant_id: int, limit: int = 30) -> list[SessionSummary]:

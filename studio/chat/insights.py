@@ -8,13 +8,15 @@ from collections.abc import Iterable
 
 from studio.chat.tagging import cue_pattern
 from studio.core.errors import InvalidInput
+from studio.core.surrogates import valid_unicode
 
 MAX_MESSAGE_CHARS = 4000
 
 
 def check_message(message: str, *, max_chars: int = MAX_MESSAGE_CHARS) -> str:
-    """The message stripped. Raises InvalidInput if it is empty or longer than `max_chars`."""
-    text = message.strip()
+    """The message stripped (a lone surrogate becomes U+FFFD). Raises InvalidInput if it is empty
+    or longer than `max_chars`."""
+    text = valid_unicode(message).strip()
     if not text:
         raise InvalidInput("Type a message first.")
     if len(text) > max_chars:

@@ -1,17 +1,18 @@
 """The providers a user can pick (presets with their base URLs) and where the API key comes from.
 
-The key is read from the environment or `.streamlit/secrets.toml` at call time and never stored.
+The key is read by `studio.core.credentials` at call time and never stored.
 """
 
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass
-from pathlib import Path
 
 from studio.chat.protocol import SIMULATOR_LABEL
-from studio.core.config import get_settings
+from studio.core.credentials import KEY_NAMES, resolve_api_key
+
+__all__ = ["KEY_NAMES", "PRESETS", "PRESETS_BY_KEY", "ProviderPreset", "api_key_status",
+           "resolve_api_key"]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -34,33 +35,6 @@ PRESETS: tuple[ProviderPreset, ...] = (
     ProviderPreset("custom", "Custom OpenAI-compatible URL", "", False),
 )
 PRESETS_BY_KEY = {p.key: p for p in PRESETS}
-
-KEY_NAMES = ("STUDIO_LLM_API_KEY", "OPENAI_API_KEY")
-
-
-def _secrets_files() -> list[Path]:
-    return [Path.cwd() / ".streamlit" / "secrets.toml", Path.home() / ".streamlit" / "secrets.toml"]
-
-
-def resolve_api_key() -> str | None:
-    """The API key from the environment or `.streamlit/secrets.toml`; None when none is set."""
-    configured = get_settings().llm_api_key  # STUDIO_LLM_API_KEY, also from a .env file
-    if configured is not None and configured.get_secret_value().strip():
-        return configured.get_secret_value().strip()
-    for name in KEY_NAMES:
-        value = os.environ.get(name, "").strip()
-        if value:
-            return value
-    for path in _secrets_files():
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError):
-            continue  # a missing or broken secrets file simply means "no key there"
-        for name in KEY_NAMES:
-            stored = data.get(name)
-            if isinstance(stored, str) and stored.strip():
-                return stored.strip()
-    return None
 
 
 def api_key_status() -> str:

@@ -7,13 +7,17 @@ OpenAI-compatible endpoint through the `openai` client. A backend runs ONE model
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
+import threading
 import time
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx2
 import openai
+from openai.types.chat import ChatCompletionChunk
 from pydantic import ValidationError
 
 from studio.chat.presets import PRESETS_BY_KEY, resolve_api_key
@@ -39,9 +43,7 @@ from studio.chat.protocol import (
 )
 from studio.chat.simulator import SimulatorBackend
 from studio.core.errors import ProviderError
-
-if TYPE_CHECKING:
-    pass
+from studio.core.redaction import display_url, install_log_redaction, redact, register_secret
 
 CONNECT_TIMEOUT_S = 5.0
 MAX_BACKOFF_S = 8.0
@@ -73,6 +75,8 @@ def _error_detail(exc: openai.APIStatusError) -> tuple[str, str]:
 def map_status_error(exc: openai.APIStatusError, *, model: str, base_url: str) -> ProviderError:
     """Translate an HTTP error from the provider into a message the user can act on."""
     code, detail = _error_detail(exc)
+    detail = redact(detail)  # a proxy may echo the Authorization header back
+    base_url = display_url(base_url)
     status = exc.status_code
     if status in (401, 403):
         return AuthenticationFailed(
@@ -133,7 +137,11 @@ class OpenAICompatibleBackend:
         request_timeout_s: float = 30.0,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self.label = f"OpenAI-compatible · {self.base_url}"
+        self.shown_url = display_url(self.base_url)  # never the credentials a URL may carry
+        self.label = f"OpenAI-compatible · {self.shown_url}"
+        self._key = api_key
+        register_secret(api_key, self.base_url)
+        install_log_redaction()
         self.max_retries = max_retries
         self.idle_timeout_s = idle_timeout_s
         self.request_timeout_s = request_timeout_s
@@ -162,12 +170,12 @@ class OpenAICompatibleBackend:
             raise self._unreachable() from exc
         except (ValidationError, ValueError) as exc:
             raise MalformedResponse(
-                f"{self.base_url} answered the model list with something unexpected."
+                f"{self.shown_url} answered the model list with something unexpected."
             ) from exc
 
     def _unreachable(self) -> ProviderUnreachable:
         return ProviderUnreachable(
-            f"Nothing answers at {self.base_url}. Check the URL and that the server is running "
+            f"Nothing answers at {self.shown_url}. Check the URL and that the server is running "
             "(e.g. `ollama serve`), or switch to the offline simulator."
         )
 
@@ -216,80 +224,198 @@ class OpenAICompatibleBackend:
         }
         if request.tools:
             kwargs["tools"] = request.tools
-        started = False
+        stream = _ContentStream(
+            deadline=request.deadline, idle_timeout_s=self.idle_timeout_s, name=self.base_url
+        )
         try:
-            stream = self._client.chat.completions.create(**kwargs)
-            calls: dict[int, dict[str, str]] = {}
-            finish: str | None = None
-            usage: Usage | None = None
-            with stream:
-                for chunk in stream:
-                    if time.monotonic() > request.deadline:
-                        raise ProviderTimeout(
-                            "The model did not finish within the turn's time limit; the text "
-                            "so far is kept. Retry, or ask for a shorter answer."
-                        )
-                    if chunk.usage is not None:
-                        usage = Usage(
-                            prompt_tokens=chunk.usage.prompt_tokens or 0,
-                            completion_tokens=chunk.usage.completion_tokens or 0,
-                        )
-                    for choice in chunk.choices:
-                        delta = choice.delta
-                        if delta is not None and delta.content:
-                            started = True
-                            yield StreamEvent(kind="text", text=delta.content)
-                        for tc in (delta.tool_calls if delta is not None else None) or []:
-                            slot = calls.setdefault(tc.index, {"id": "", "name": "", "args": ""})
-                            slot["id"] = tc.id or slot["id"]
-                            if tc.function is not None:
-                                slot["name"] += tc.function.name or ""
-                                slot["args"] += tc.function.arguments or ""
-                        finish = choice.finish_reason or finish
-            if finish is None:
-                raise StreamInterrupted(
-                    "The connection closed before the reply was complete; the text so far is "
-                    "kept. Retry the message."
-                )
-            if calls:
-                yield StreamEvent(
-                    kind="tool_calls",
-                    tool_calls=tuple(
-                        ToolCallRequest(
-                            id=c["id"] or f"call_{i}", name=c["name"], arguments=c["args"]
-                        )
-                        for i, c in sorted(calls.items())
-                    ),
-                )
-            if usage is not None:
-                yield StreamEvent(kind="usage", usage=usage)
-            yield StreamEvent(kind="done", finish_reason=finish)
+            with self._client.chat.completions.with_streaming_response.create(**kwargs) as raw:
+                yield from stream.events(raw.http_response)
         except openai.APIStatusError as exc:
             raise map_status_error(exc, model=request.model, base_url=self.base_url) from exc
-        except openai.APITimeoutError as exc:
-            if started:
-                raise StreamStalled(
-                    f"The reply stopped arriving (nothing for {self.idle_timeout_s:.0f} s); the "
-                    "text so far is kept. Retry the message."
-                ) from exc
-            raise ProviderTimeout(
-                f"{self.base_url} gave no answer in time. The server may be overloaded or still "
-                "loading the model; retry in a moment."
-            ) from exc
-        except openai.APIConnectionError as exc:
-            if started:
+        except (openai.APITimeoutError, httpx2.TimeoutException) as exc:
+            raise stream.timed_out() from exc
+        except (openai.APIConnectionError, httpx2.TransportError) as exc:
+            if stream.expired():
+                raise stream.timed_out() from exc  # the watchdog cut the socket at the deadline
+            if stream.started:
                 raise StreamInterrupted(
                     "The connection broke in the middle of the reply; the text so far is kept. "
                     "Retry the message."
                 ) from exc
             raise self._unreachable() from exc
         except (openai.APIResponseValidationError, json.JSONDecodeError, ValidationError) as exc:
-            raise MalformedResponse(
-                f"{self.base_url} sent a reply that is not valid OpenAI-compatible JSON. Check "
-                "that the URL points at an OpenAI-compatible /v1 endpoint."
-            ) from exc
+            raise _malformed(self.base_url) from exc
         except openai.OpenAIError as exc:
-            raise ProviderRejected(f"The provider call failed: {exc}") from exc
+            raise ProviderRejected(
+                f"The provider call failed: {redact(str(exc), secrets=[self._key])}"
+            ) from exc
+
+
+def _malformed(base_url: str) -> MalformedResponse:
+    return MalformedResponse(
+        f"{display_url(base_url)} sent a reply that is not valid OpenAI-compatible JSON. Check "
+        "that the URL points at an OpenAI-compatible /v1 endpoint."
+    )
+
+
+MAX_EVENT_BYTES = 1_000_000  # one SSE event larger than this is not a chat chunk
+
+
+class _ContentStream:
+    """Reads a server-sent-event reply ourselves, so that every byte received hands control back:
+    the idle watchdog counts only content (a `: ping` comment or an empty chunk is not progress)
+    and the turn's deadline holds whatever the provider sends. A watchdog thread shuts the socket
+    at the deadline, so a provider that goes silent cannot hold the turn past it either."""
+
+    def __init__(self, *, deadline: float, idle_timeout_s: float, name: str) -> None:
+        self.deadline = deadline
+        self.idle_timeout_s = idle_timeout_s
+        self.name = name
+        self.started = False
+        self.last_content = time.monotonic()
+        self.calls: dict[int, dict[str, str]] = {}
+        self.finish: str | None = None
+        self.usage: Usage | None = None
+
+    def expired(self) -> bool:
+        return time.monotonic() >= self.deadline - 0.01
+
+    def timed_out(self) -> ProviderError:
+        if self.expired():
+            return ProviderTimeout(
+                "The model did not finish within the turn's time limit; the text so far is kept. "
+                "Retry, or ask for a shorter answer."
+            )
+        if self.started:
+            return StreamStalled(
+                f"The reply stopped arriving (no text for {self.idle_timeout_s:.0f} s); the "
+                "text so far is kept. Retry the message."
+            )
+        return ProviderTimeout(
+            f"{display_url(self.name)} gave no answer in time. The server may be overloaded or "
+            "still loading the model; retry in a moment."
+        )
+
+    def _check_time(self) -> None:
+        if self.expired() or time.monotonic() - self.last_content > self.idle_timeout_s:
+            raise self.timed_out()
+
+    def events(self, response: httpx2.Response) -> Iterator[StreamEvent]:
+        """The reply's events; raises ProviderError subclasses for every way it goes wrong."""
+        content_type = response.headers.get("content-type", "")
+        stop = threading.Event()
+        watchdog = threading.Thread(
+            target=_cut_at_deadline, args=(response, self.deadline, stop), daemon=True
+        )
+        watchdog.start()
+        try:
+            yield from self._read(response, content_type)
+        finally:
+            stop.set()
+
+    def _read(self, response: httpx2.Response, content_type: str) -> Iterator[StreamEvent]:
+        buffer = b""
+        data: list[bytes] = []
+        received = False
+        done = False
+        for piece in response.iter_bytes():
+            self._check_time()
+            buffer += piece
+            while not done and b"\n" in buffer:
+                line, buffer = buffer.split(b"\n", 1)
+                line = line.rstrip(b"\r")
+                if line.startswith(b"data:"):
+                    data.append(line[5:].removeprefix(b" "))
+                elif not line and data:
+                    payload = b"\n".join(data)
+                    data = []
+                    if payload.strip() == b"[DONE]":
+                        done = True
+                        break
+                    received = True
+                    yield from self._chunk(payload)
+            if done:
+                break
+            if len(buffer) + sum(len(d) for d in data) > MAX_EVENT_BYTES:
+                raise _malformed(self.name)
+            self._check_time()
+        if self.expired():  # the watchdog ended the body at the deadline
+            raise self.timed_out()
+        if data and not done:
+            raise (
+                _malformed(self.name)
+                if "event-stream" not in content_type
+                else (self._interrupted())
+            )
+        if not received and "event-stream" not in content_type:
+            raise _malformed(self.name)  # a JSON (or HTML) body where a stream was asked for
+        if self.finish is None:
+            raise self._interrupted()
+        if self.calls:
+            yield StreamEvent(
+                kind="tool_calls",
+                tool_calls=tuple(
+                    ToolCallRequest(id=c["id"] or f"call_{i}", name=c["name"], arguments=c["args"])
+                    for i, c in sorted(self.calls.items())
+                ),
+            )
+        if self.usage is not None:
+            yield StreamEvent(kind="usage", usage=self.usage)
+        yield StreamEvent(kind="done", finish_reason=self.finish)
+
+    def _interrupted(self) -> StreamInterrupted:
+        return StreamInterrupted(
+            "The connection closed before the reply was complete; the text so far is kept. "
+            "Retry the message."
+        )
+
+    def _chunk(self, payload: bytes) -> Iterator[StreamEvent]:
+        try:
+            raw = json.loads(payload)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise _malformed(self.name) from exc
+        if isinstance(raw, dict) and isinstance(raw.get("error"), dict | str):
+            inner = raw["error"]
+            detail = str(inner.get("message") if isinstance(inner, dict) else inner)[:300]
+            raise ProviderRejected(
+                f"The provider stopped the reply with an error: {redact(detail)}"
+            )
+        try:
+            chunk = ChatCompletionChunk.model_validate(raw)
+        except ValidationError as exc:
+            raise _malformed(self.name) from exc
+        if chunk.usage is not None:
+            self.usage = Usage(
+                prompt_tokens=chunk.usage.prompt_tokens or 0,
+                completion_tokens=chunk.usage.completion_tokens or 0,
+            )
+        for choice in chunk.choices:
+            delta = choice.delta
+            if delta is not None and delta.content:
+                self.started = True
+                self.last_content = time.monotonic()
+                yield StreamEvent(kind="text", text=delta.content)
+            for tc in (delta.tool_calls if delta is not None else None) or []:
+                self.last_content = time.monotonic()  # tool-call arguments are content too
+                slot = self.calls.setdefault(tc.index, {"id": "", "name": "", "args": ""})
+                slot["id"] = tc.id or slot["id"]
+                if tc.function is not None:
+                    slot["name"] += tc.function.name or ""
+                    slot["args"] += tc.function.arguments or ""
+            self.finish = choice.finish_reason or self.finish
+
+
+def _cut_at_deadline(response: httpx2.Response, deadline: float, stop: threading.Event) -> None:
+    # A read blocked on a silent socket only wakes when the socket is shut down (closing it from
+    # another thread does not wake it on Linux); the reader then sees the deadline has passed.
+    # A little after the deadline: while bytes arrive, the reader notices it first.
+    if stop.wait(max(0.0, deadline - time.monotonic()) + 0.1):
+        return
+    stream = response.extensions.get("network_stream")
+    sock = stream.get_extra_info("socket") if stream is not None else None
+    with contextlib.suppress(OSError):
+        if sock is not None:
+            sock.shutdown(socket.SHUT_RDWR)
 
 
 def make_backend(

@@ -37,9 +37,11 @@ from studio.chat.protocol import (
 from studio.chat.results import TurnResult, TurnTarget
 from studio.chat.simulator import SIMULATOR_MODEL
 from studio.chat.tool_matching import match_tool
+from studio.core import deadlines
 from studio.core.db import session_scope
 from studio.core.errors import ProviderError, StudioError
 from studio.core.models import TurnSource, TurnStatus
+from studio.core.redaction import redact
 from studio.design import assistants, versions
 from studio.design.prompting import CompiledPrompt, compile_prompt
 from studio.design.schemas import AssistantConfig, GroundingMode, ToolSpec
@@ -49,6 +51,9 @@ from studio.knowledge.bases import Passage
 logger = logging.getLogger(__name__)
 
 MAX_TOOL_ROUNDS = 4  # model → tool → model… at most this many tool rounds per turn
+# Retrieval (an endpoint embedding may be slow) gets this share of the turn's time, so that a
+# slow embedding endpoint leaves the model time to answer (keyword search stands in for it).
+RETRIEVAL_SHARE = 0.25
 
 
 class ToolLoopExceeded(ProviderError):
@@ -128,6 +133,8 @@ def run_turn(
     retrieval and logging each use their own short unit of work (logging must never break chat).
     """
     started = time.perf_counter()
+    # One deadline for the whole turn: retrieval (an endpoint embedding) and every model round.
+    deadline = time.monotonic() + deadline_s
     text = insights.check_message(message)
     config = target.config
     model_name = (
@@ -145,7 +152,8 @@ def run_turn(
 
     if store is not None and config.retrieval.enabled:
         try:
-            with session_scope(engine) as db:
+            retrieval_deadline = time.monotonic() + deadline_s * RETRIEVAL_SHARE
+            with deadlines.deadline_scope(retrieval_deadline), session_scope(engine) as db:
                 result.passages = bases.retrieve(
                     session=db,
                     store=store,
@@ -191,7 +199,7 @@ def run_turn(
             tools_payload=compiled.tools,
             enabled_tools=enabled_tools,
             on_text=on_text,
-            deadline=time.monotonic() + deadline_s,
+            deadline=deadline,
             started=started,
         )
 
@@ -315,7 +323,7 @@ def _model_loop(
             if pieces and not pieces[-1].endswith((" ", "\n")):
                 pieces.append(" ")
     except ProviderError as error:
-        result.error = error.message
+        result.error = redact(error.message)  # stored and shown: never the key it may echo
         result.error_kind = type(error).__name__
         result.status = TurnStatus.PARTIAL if "".join(pieces).strip() else TurnStatus.FAILED
     result.reply = "".join(pieces).strip()

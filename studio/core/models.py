@@ -6,6 +6,7 @@ aggregates (turns, feedback, votes) has real, indexed columns so dashboards grou
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -75,8 +76,20 @@ class DocumentStatus(StrEnum):
     FAILED = "failed"
 
 
+def new_storage_key() -> str:
+    """A name for a knowledge base's upload folder that no other knowledge base ever had."""
+    return f"kb-{uuid.uuid4().hex}"
+
+
 class KnowledgeBase(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
+    # Names its folder of kept originals. Not the id: SQLite reuses the id of a deleted last row,
+    # and the deleted base's folder (or its pending cleanup) must never meet a new base's files.
+    # Nullable only because SQLite cannot add NOT NULL to a table without copying it; every row
+    # has one (new rows by default, older ones from migration 0002).
+    storage_key: str | None = Field(
+        default_factory=new_storage_key, max_length=40, unique=True, index=True
+    )
     assistant_id: int | None = Field(
         default=None, foreign_key="assistant.id", index=True, ondelete="CASCADE"
     )
@@ -88,6 +101,11 @@ class KnowledgeBase(SQLModel, table=True):
     chunk_overlap: int = Field(default=120)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def folder(self) -> str:
+        """The name of the folder holding this knowledge base's kept originals."""
+        return self.storage_key or f"kb{self.id}"
 
 
 class Document(SQLModel, table=True):

@@ -110,17 +110,14 @@ def delete_assistant(
             f'To delete, type the assistant\'s name exactly: "{row.name}".',
             problems=[FieldProblem("confirm_name", "does not match the name")],
         )
-    bases = [
-        (kb_id, name)
-        for kb_id, name in session.execute(
-            select(col(KnowledgeBase.id), col(KnowledgeBase.collection)).where(
-                col(KnowledgeBase.assistant_id) == assistant_id
-            )
-        ).all()
-        if kb_id is not None
-    ]
+    rows = session.execute(
+        select(
+            col(KnowledgeBase.id), col(KnowledgeBase.storage_key), col(KnowledgeBase.collection)
+        ).where(col(KnowledgeBase.assistant_id) == assistant_id)
+    ).all()
+    bases = [(key or f"kb{kb_id}", name) for kb_id, key, name in rows]
     # Explicit child deletes: the FK cascade does it too, but not every backend enforces it.
-    kb_ids = [kb_id for kb_id, _ in bases]
+    kb_ids = [kb_id for kb_id, _, _ in rows if kb_id is not None]
     if kb_ids:
         session.execute(delete(Document).where(col(Document.knowledge_base_id).in_(kb_ids)))
         session.execute(delete(KnowledgeBase).where(col(KnowledgeBase.id).in_(kb_ids)))
@@ -130,7 +127,7 @@ def delete_assistant(
     session.delete(row)
     # Intent to remove the vectors and files, committed with the deletion itself: whatever is
     # not removed below (no store here, Chroma down) is finished by start-up reconciliation.
-    markers = [StudioMarker(key=drop_marker(kb_id, name)) for kb_id, name in bases]
+    markers = [StudioMarker(key=drop_marker(key, name)) for key, name in bases]
     session.add_all(markers)
     session.flush()
     if store is None or not bases:

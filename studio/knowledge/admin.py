@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import re
 import shutil
 import threading
 from collections import defaultdict
@@ -14,12 +15,12 @@ from sqlalchemy import select
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlmodel import Session, col
 
-from studio.core.config import get_settings
+from studio.core.config import Settings, get_settings
 from studio.core.db import session_scope
 from studio.core.errors import KnowledgeError
 from studio.core.models import Assistant, Document, DocumentStatus, KnowledgeBase, StudioMarker
 from studio.knowledge.bases import UploadedFile, create_knowledge_base, get_knowledge_base
-from studio.knowledge.ingest import add_files, upload_path, uploads_dir
+from studio.knowledge.ingest import add_files, upload_path, uploads_dir, uploads_root
 from studio.knowledge.retry import retry_document
 from studio.knowledge.store import KnowledgeStore, all_ids
 
@@ -48,22 +49,25 @@ class ReconcileReport(BaseModel):
     documents_failed: int = 0
     collections_created: int = 0
     orphan_collections_removed: int = 0
+    orphan_originals_removed: int = 0
 
 
-DROP_MARKER = "drop_kb:"  # StudioMarker key prefix: "drop_kb:<id>:<collection>" awaits cleanup
+DROP_MARKER = "drop_kb:"  # StudioMarker key prefix: "drop_kb:<storage key>:<collection>"
+_LEGACY_FOLDER = re.compile(r"kb\d+")  # folders named by id, before storage keys
+_FOLDER = re.compile(r"kb\d+|kb-[0-9a-f]{32}")
 
 
-def drop_marker(knowledge_base_id: int, collection: str) -> str:
+def drop_marker(storage_key: str, collection: str) -> str:
     """The StudioMarker key that records a deleted knowledge base whose vectors and files are
     still to be removed (written in the same transaction as the deletion)."""
-    return f"{DROP_MARKER}{knowledge_base_id}:{collection}"
+    return f"{DROP_MARKER}{storage_key}:{collection}"
 
 
-def discard_knowledge_bases(*, store: KnowledgeStore, bases: list[tuple[int, str]]) -> list[str]:
+def discard_knowledge_bases(*, store: KnowledgeStore, bases: list[tuple[str, str]]) -> list[str]:
     """Remove the Chroma collections and kept upload files of deleted knowledge bases, given as
-    (id, collection) pairs. Returns what could not be removed; never raises."""
+    (storage key, collection) pairs. Returns what could not be removed; never raises."""
     problems: list[str] = []
-    for kb_id, collection in bases:
+    for storage_key, collection in bases:
         store.forget_collection(collection)
         try:
             if collection in set(store.collection_names()):
@@ -71,7 +75,9 @@ def discard_knowledge_bases(*, store: KnowledgeStore, bases: list[tuple[int, str
         except Exception as exc:  # server down, folder locked…: reconciliation retries it
             problems.append(f"vector collection {collection} was not removed ({exc})")
         store.forget_collection(collection)
-        folder = uploads_dir(store.settings, kb_id)
+        if not _FOLDER.fullmatch(storage_key):
+            continue  # not a folder this studio made: never remove it
+        folder = uploads_dir(store.settings, storage_key)
         try:
             shutil.rmtree(folder)
         except FileNotFoundError:
@@ -89,15 +95,63 @@ def finish_pending_drops(*, session: Session, store: KnowledgeStore) -> int:
     markers = session.execute(
         select(StudioMarker).where(col(StudioMarker.key).startswith(DROP_MARKER))
     ).scalars()
+    live = {kb.folder for kb in session.execute(select(KnowledgeBase)).scalars()}
     for marker in list(markers):
-        kb_id, _, collection = marker.key.removeprefix(DROP_MARKER).partition(":")
-        if not kb_id.isdigit() or not discard_knowledge_bases(
-            store=store, bases=[(int(kb_id), collection)]
-        ):
+        key, _, collection = marker.key.removeprefix(DROP_MARKER).partition(":")
+        if key.isdigit():  # written before storage keys: the folder was named by the id
+            key = f"kb{key}"
+        if key in live:
+            # A knowledge base made before storage keys reused the deleted one's id, so this
+            # folder is the live one's now: remove only the deleted base's vectors.
+            log.warning("Keeping %s: it belongs to a knowledge base in use", key)
+            key = ""
+        if not discard_knowledge_bases(store=store, bases=[(key, collection)]):
             session.delete(marker)
             finished += 1
     session.commit()
     return finished
+
+
+def remove_orphan_originals(*, session: Session, settings: Settings) -> int:
+    """Delete kept originals no document points to (a crash between keeping a file and
+    recording it, before rows came first) and folders of knowledge bases that no longer exist.
+    Returns how many files were removed."""
+    root = uploads_root(settings)
+    if not root.is_dir():
+        return 0
+    # Files first, rows second: a file written after its row was committed is always seen with it.
+    found = {
+        folder.name: [p for p in folder.iterdir() if p.is_file()]
+        for folder in root.iterdir()
+        if folder.is_dir() and _FOLDER.fullmatch(folder.name)
+    }
+    live = {kb.folder: kb.id for kb in session.execute(select(KnowledgeBase)).scalars()}
+    pending = {
+        m.removeprefix(DROP_MARKER).partition(":")[0]
+        for m in session.execute(
+            select(col(StudioMarker.key)).where(col(StudioMarker.key).startswith(DROP_MARKER))
+        ).scalars()
+    }
+    owned: dict[int, set[str]] = defaultdict(set)
+    for kb_id, doc_id in session.execute(
+        select(col(Document.knowledge_base_id), col(Document.id))
+    ).all():
+        owned[kb_id].add(f"{doc_id}.bin")
+    removed = 0
+    for name, files in found.items():
+        if name not in live:
+            if name in pending or (name.removeprefix("kb") in pending):
+                continue  # finish_pending_drops owns it
+            removed += len(files)
+            shutil.rmtree(root / name, ignore_errors=True)
+            continue
+        for path in files:
+            if path.name not in owned[live[name]]:
+                path.unlink(missing_ok=True)
+                removed += 1
+    if removed:
+        log.info("Removed %s kept originals no document points to", removed)
+    return removed
 
 
 def reconcile(*, session: Session, store: KnowledgeStore) -> ReconcileReport:
@@ -139,7 +193,7 @@ def reconcile(*, session: Session, store: KnowledgeStore) -> ReconcileReport:
             )
             if not broken:
                 continue
-            if upload_path(store.settings, doc).is_file():
+            if upload_path(store.settings, kb, doc).is_file():
                 try:
                     retry_document(session=session, store=store, document_id=doc_id or 0)
                     report.documents_reindexed += 1
@@ -155,6 +209,9 @@ def reconcile(*, session: Session, store: KnowledgeStore) -> ReconcileReport:
                 chroma.delete(where={"document_id": doc_id})
                 session.commit()
             report.documents_failed += 1
+    report.orphan_originals_removed = remove_orphan_originals(
+        session=session, settings=store.settings
+    )
     return report
 
 

@@ -22,8 +22,12 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from studio.core import deadlines
 from studio.core.config import Settings
+from studio.core.credentials import resolve_api_key
 from studio.core.errors import KnowledgeError
+from studio.core.redaction import install_log_redaction, redact, register_secret
+from studio.core.surrogates import valid_unicode
 from studio.knowledge.quantize import quantized_model
 
 DEFAULT_EMBEDDING = "minilm-q8"
@@ -157,7 +161,7 @@ class OnnxMiniLM:
             self._session = session
 
     def _embed_one(self, text: str) -> npt.NDArray[np.float32]:
-        ids = np.array([self._tokenizer.encode(text).ids], dtype=np.int64)
+        ids = np.array([self._tokenizer.encode(valid_unicode(text)).ids], dtype=np.int64)
         feed = {"input_ids": ids, "attention_mask": np.ones_like(ids)}
         if "token_type_ids" in self._inputs:
             feed["token_type_ids"] = np.zeros_like(ids)
@@ -219,39 +223,69 @@ class OpenAIEmbedder:
         self._settings = settings
 
     def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
-        """One normalised row per text. Raises KnowledgeError if the endpoint fails."""
+        """One normalised row per text. Raises KnowledgeError if the endpoint fails, answers with
+        something that is not a list of vectors, or the turn's deadline passes."""
         import openai
 
         settings = self._settings
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
-        api_key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+        api_key = resolve_api_key()
         if not settings.llm_base_url and not api_key:
             raise KnowledgeError(
                 "No embedding endpoint is configured. Set STUDIO_LLM_BASE_URL (and an API key if "
                 "it needs one), or choose the built-in offline embedding."
             )
+        register_secret(api_key, settings.llm_base_url)
+        install_log_redaction()
+        timeout = deadlines.remaining(settings.llm_timeout_s)
+        if timeout <= 0.05:
+            raise KnowledgeError("No time was left to ask the embedding endpoint.")
         client = openai.OpenAI(
             base_url=settings.llm_base_url,
             api_key=api_key or "not-needed",
-            timeout=settings.llm_timeout_s,
-            max_retries=settings.llm_max_retries,
+            timeout=timeout,
+            # Within a turn the SDK's retries (and their sleeps) would outlast its deadline.
+            max_retries=0 if deadlines.bounded() else settings.llm_max_retries,
         )
         rows: list[list[float]] = []
         try:
             for start in range(0, len(texts), 256):
-                batch = list(texts[start : start + 256])
-                response = client.embeddings.create(model=settings.embedding_api_model, input=batch)
-                rows.extend(item.embedding for item in sorted(response.data, key=lambda d: d.index))
+                batch = [valid_unicode(t) for t in texts[start : start + 256]]
+                response = client.embeddings.create(
+                    model=settings.embedding_api_model,
+                    input=batch,
+                    timeout=max(0.05, deadlines.remaining(settings.llm_timeout_s)),
+                )
+                data = getattr(response, "data", None)
+                if not isinstance(data, list):
+                    raise ValueError("no data")
+                rows.extend(
+                    list(item.embedding) for item in sorted(data, key=lambda d: int(d.index))
+                )
         except openai.OpenAIError as exc:
+            detail = redact(f"{type(exc).__name__}: {exc}", secrets=[api_key])
             raise KnowledgeError(
-                f"The embedding endpoint failed ({type(exc).__name__}: {exc}). Check "
+                f"The embedding endpoint failed ({detail}). Check "
                 "STUDIO_LLM_BASE_URL, the API key and STUDIO_EMBEDDING_API_MODEL, or choose the "
                 "built-in offline embedding."
             ) from exc
-        if len(rows) != len(texts):
+        except (ValueError, TypeError, AttributeError) as exc:  # 200, but not a list of vectors
+            raise KnowledgeError(
+                "The embedding endpoint answered without usable vectors. Check that "
+                "STUDIO_LLM_BASE_URL is an OpenAI-compatible /v1 endpoint and "
+                "STUDIO_EMBEDDING_API_MODEL an embedding model, or choose the built-in offline "
+                "embedding."
+            ) from exc
+        if len(rows) != len(texts) or len({len(r) for r in rows}) > 1:
             raise KnowledgeError("The embedding endpoint returned a different number of vectors.")
-        return _normalise(np.asarray(rows, dtype=np.float32))
+        try:
+            vectors = np.asarray(rows, dtype=np.float32)
+        except (ValueError, TypeError) as exc:
+            raise KnowledgeError(
+                "The embedding endpoint returned vectors that are not numbers."
+            ) from exc
+        return _normalise(vectors)
 
 
 def _package_dir(name: str) -> Path | None:

@@ -21,6 +21,7 @@ from studio.core.models import Document, DocumentStatus, KnowledgeBase, utcnow
 from studio.knowledge import waves
 from studio.knowledge.parsing import (
     Chunk,
+    ParseBudget,
     chunk_document,
     clean_filename,
     file_type_of,
@@ -38,14 +39,20 @@ from studio.knowledge.waves import Progress, StopCheck, Waves
 log = logging.getLogger(__name__)
 
 
-def uploads_dir(settings: Settings, knowledge_base_id: int) -> Path:
-    """The folder holding a knowledge base's kept original files."""
-    return settings.data_dir / "uploads" / f"kb{knowledge_base_id}"
+def uploads_root(settings: Settings) -> Path:
+    """The folder holding every knowledge base's folder of kept originals."""
+    return settings.data_dir / "uploads"
 
 
-def upload_path(settings: Settings, document: Document) -> Path:
+def uploads_dir(settings: Settings, storage_key: str) -> Path:
+    """The folder holding a knowledge base's kept original files (named by its storage key,
+    never by its id: see `KnowledgeBase.storage_key`)."""
+    return uploads_root(settings) / storage_key
+
+
+def upload_path(settings: Settings, kb: KnowledgeBase, document: Document) -> Path:
     """Where the original of a document is kept (for retry and re-index)."""
-    return uploads_dir(settings, document.knowledge_base_id) / f"{document.id}.bin"
+    return uploads_dir(settings, kb.folder) / f"{document.id}.bin"
 
 
 def preview_chunks(
@@ -79,10 +86,25 @@ def add_files(
             break
         run.progress(number, f"Reading {upload.name}…")
         try:
-            prepared = _prepare(session, store, kb, upload, csv_column)
+            prepared = _prepare(session, store, kb, upload, csv_column, should_stop)
+        except IndexingStopped:  # Stop while this file was being read: it and the rest skip
+            session.rollback()
+            names = [f.name for f in files]
+            run.skip_from(number, names, '"{name}" was not indexed: indexing was stopped first.')
+            break
         except KnowledgeError as error:
             run.outcomes[number] = FileOutcome(
                 name=upload.name, outcome="failed", message=str(error)
+            )
+            continue
+        except Exception as exc:  # a parser bug on one file must not cost the others theirs
+            log.exception("Reading %s failed", upload.name)
+            session.rollback()
+            run.outcomes[number] = FileOutcome(
+                name=upload.name,
+                outcome="failed",
+                message=f'"{upload.name}" could not be read ({type(exc).__name__}); check the '
+                "file, save it again and re-upload it.",
             )
             continue
         if isinstance(prepared, FileOutcome):
@@ -101,9 +123,11 @@ def _prepare(
     kb: KnowledgeBase,
     upload: UploadedFile,
     csv_column: str | None,
+    should_stop: StopCheck | None = None,
 ) -> FileOutcome | tuple[Document, list[Chunk], bool]:
-    """Check, parse and chunk one file; record it as "indexing" (not yet committed) and keep the
-    original. Returns an "unchanged" outcome for an identical re-upload. Raises KnowledgeError."""
+    """Check, parse and chunk one file; record it as "indexing" (committed, so that a crash from
+    here on leaves a row reconciliation finishes or fails), then keep the original. Returns an
+    "unchanged" outcome for an identical re-upload. Raises KnowledgeError."""
     settings = store.settings
     name = clean_filename(upload.name)
     kind = file_type_of(name)
@@ -138,7 +162,8 @@ def _prepare(
             chunk_count=existing.chunk_count,
         )
     # Parse and chunk before touching anything: a bad file leaves no trace.
-    parsed = parse_document(name, upload.data, csv_column=column)
+    budget = ParseBudget(name, should_stop=should_stop)
+    parsed = parse_document(name, upload.data, csv_column=column, budget=budget)
     chunks = chunk_document(parsed, size=kb.chunk_size, overlap=kb.chunk_overlap)
     doc = existing or Document(
         knowledge_base_id=kb.id or 0, name=name, file_type=kind, content_hash=digest
@@ -147,10 +172,18 @@ def _prepare(
     doc.title, doc.csv_column = parsed.title[:255], column
     doc.status, doc.error, doc.updated_at = DocumentStatus.INDEXING, None, utcnow()
     session.add(doc)
-    session.flush()
-    path = upload_path(settings, doc)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(upload.data)
+    session.commit()  # the row first: a kept original is never without a row that points to it
+    path = upload_path(settings, kb, doc)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(upload.data)
+    except OSError as exc:
+        doc.status, doc.error = DocumentStatus.FAILED, f"The file could not be kept ({exc})."
+        session.commit()
+        raise KnowledgeError(
+            f'"{name}" could not be stored in {path.parent} ({exc.strerror or exc}). Check the '
+            "free disk space and the folder's permissions."
+        ) from exc
     return doc, chunks, existing is not None
 
 
@@ -162,7 +195,7 @@ def delete_document(*, session: Session, store: KnowledgeStore, document_id: int
     kb = load_knowledge_base(session, doc.knowledge_base_id)
     # Chunks first: if this fails the document is still listed and can be deleted again.
     store.collection(kb.collection).delete(where={"document_id": document_id})
-    upload_path(store.settings, doc).unlink(missing_ok=True)
+    upload_path(store.settings, kb, doc).unlink(missing_ok=True)
     session.delete(doc)
     kb.updated_at = utcnow()
     session.commit()
@@ -243,12 +276,17 @@ def reindex_all(
                 )
             if on_progress:
                 on_progress(number, len(docs), f"Re-indexing {doc.name}…")
-            path = upload_path(store.settings, doc)
+            path = upload_path(store.settings, kb, doc)
             try:
                 if not path.is_file():
                     raise KnowledgeError(f'The original of "{doc.name}" is gone; upload it again.')
-                parsed = parse_document(doc.name, path.read_bytes(), csv_column=doc.csv_column)
+                budget = ParseBudget(doc.name, should_stop=should_stop)
+                parsed = parse_document(
+                    doc.name, path.read_bytes(), csv_column=doc.csv_column, budget=budget
+                )
                 chunks = chunk_document(parsed, size=size, overlap=overlap)
+            except IndexingStopped:
+                raise  # Stop mid-file: the previous index stays (below)
             except KnowledgeError as error:
                 outcomes[doc.id or 0] = FileOutcome(
                     name=doc.name, outcome="failed", message=str(error), document_id=doc.id

@@ -20,6 +20,7 @@ from sqlmodel import Session, col
 from studio.core.db import session_scope
 from studio.core.errors import Conflict, IndexingStopped, KnowledgeError, StudioError
 from studio.core.models import Document
+from studio.core.redaction import redact
 from studio.knowledge.ingest import add_files, reindex_all
 from studio.knowledge.retry import documents_to_retry, retry_documents
 from studio.knowledge.store import KnowledgeStore
@@ -250,7 +251,8 @@ def _start(
             log.exception("Indexing job %s failed", job.id)
             update(
                 finished=True,
-                error=f"Indexing stopped unexpectedly ({type(exc).__name__}: {exc}). Documents "
+                error=f"Indexing stopped unexpectedly ({type(exc).__name__}: {redact(str(exc))}). "
+                "Documents "
                 "it had started are marked; use Retry indexing on them.",
                 message="Failed",
             )

@@ -5,15 +5,59 @@ from __future__ import annotations
 import csv
 import io
 import re
+import time
 import unicodedata
+import zipfile
+import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath, PureWindowsPath
 
-from studio.core.errors import KnowledgeError
+from studio.core.errors import IndexingStopped, KnowledgeError
 
 SUPPORTED_TYPES = ("txt", "md", "pdf", "docx", "html", "csv")
 _ALIASES = {"markdown": "md", "htm": "html", "text": "txt"}
 MAX_CHUNKS_PER_DOCUMENT = 5_000  # ≈4 MB of text, a few minutes to embed: refuse beyond, early
+MAX_NAME = 255  # characters of a file name (the column's size), extension kept
+# Office files are zip archives: a few hundred KB can expand to gigabytes or to tens of thousands
+# of paragraphs (a decompression bomb). Checked on the archive before any XML is parsed.
+MAX_EXPANDED_BYTES = 48 * 1024 * 1024  # all members together, uncompressed
+MAX_ARCHIVE_MEMBERS = 2_000
+MAX_PARAGRAPHS = 20_000  # ≈ a 400-page manual; far more than MAX_CHUNKS_PER_DOCUMENT needs
+PARSE_TIME_LIMIT_S = 60.0  # reading one file never takes longer than this
+
+
+class ParseBudget:
+    """How long reading one file may take, and whether to stop now (checked as it goes, so a
+    file that is slow to read is given up, and Stop interrupts a file in progress)."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        time_limit_s: float | None = None,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> None:
+        self.name, self.should_stop = name, should_stop
+        self.time_limit_s = PARSE_TIME_LIMIT_S if time_limit_s is None else time_limit_s
+        self.started = time.monotonic()
+        self._ticks = 0
+
+    def check(self) -> None:
+        """Raises IndexingStopped if asked to stop, KnowledgeError if the time is up."""
+        if self.should_stop is not None and self.should_stop():
+            raise IndexingStopped(f'Indexing was stopped while "{self.name}" was being read.')
+        if time.monotonic() - self.started > self.time_limit_s:
+            raise KnowledgeError(
+                f'"{self.name}" took longer than {self.time_limit_s:.0f} s to read, so it was '
+                "left out. Split it into smaller files, or save it again in a simpler format."
+            )
+
+    def tick(self) -> None:
+        """`check` every few hundred calls (cheap enough for inner loops)."""
+        self._ticks += 1
+        if self._ticks % 256 == 0:
+            self.check()
 
 
 @dataclass(frozen=True)
@@ -51,7 +95,12 @@ def clean_filename(raw: str) -> str:
     name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip(" .")
     if not name:
         raise KnowledgeError(f"The file name {raw!r} is empty once folders are removed; rename it.")
-    return name[:255]
+    if len(name) <= MAX_NAME:
+        return name
+    stem, dot, suffix = name.rpartition(".")
+    if not dot or len(suffix) > 16:  # no real extension to keep
+        return name[:MAX_NAME]
+    return f"{stem[: MAX_NAME - len(suffix) - 1].rstrip(' .')}.{suffix}"
 
 
 def file_type_of(name: str) -> str:
@@ -109,7 +158,7 @@ def _markdown_sections(text: str) -> tuple[str, list[Section]]:
     return title, sections
 
 
-def _pdf_sections(data: bytes, name: str) -> list[Section]:
+def _pdf_sections(data: bytes, name: str, budget: ParseBudget) -> list[Section]:
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
 
@@ -119,7 +168,10 @@ def _pdf_sections(data: bytes, name: str) -> list[Section]:
             raise KnowledgeError(
                 f'"{name}" is a password-protected PDF. Remove the password and upload it again.'
             )
-        pages = [page.extract_text() or "" for page in reader.pages]
+        pages = []
+        for page in reader.pages:
+            budget.check()
+            pages.append(page.extract_text() or "")
     except KnowledgeError:
         raise
     except (PyPdfError, ValueError, KeyError, TypeError, OSError, IndexError) as exc:
@@ -130,31 +182,76 @@ def _pdf_sections(data: bytes, name: str) -> list[Section]:
     return [Section((), text.strip(), page=i) for i, text in enumerate(pages, 1) if text.strip()]
 
 
-def _docx_sections(data: bytes, name: str) -> tuple[str, list[Section]]:
-    import zipfile
+def _unreadable_docx(name: str) -> KnowledgeError:
+    return KnowledgeError(
+        f'"{name}" is not a readable Word (.docx) file. Save it again as .docx and re-upload.'
+    )
 
+
+def _check_office_archive(data: bytes, name: str) -> None:
+    """Refuse a decompression bomb before parsing. Raises KnowledgeError."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise _unreadable_docx(name) from exc
+    too_big = KnowledgeError(
+        f'"{name}" expands to far more than a document of its size should (more than '
+        f"{MAX_EXPANDED_BYTES // (1024 * 1024)} MB, or more than {MAX_PARAGRAPHS:,} paragraphs), "
+        "so it was not read. Split it into smaller files or save it again."
+    )
+    if len(members) > MAX_ARCHIVE_MEMBERS or sum(m.file_size for m in members) > MAX_EXPANDED_BYTES:
+        raise too_big
+    try:
+        with archive.open("word/document.xml") as body:
+            # Read what it really expands to (the sizes in the archive can lie), counting
+            # paragraphs on the way; a paragraph tag cut between two pieces is counted too.
+            read, paragraphs, tail = 0, 0, b""
+            while piece := body.read(1 << 20):
+                read += len(piece)
+                window = tail + piece
+                paragraphs += window.count(b"<w:p>") + window.count(b"<w:p ")
+                paragraphs -= tail.count(b"<w:p>") + tail.count(b"<w:p ")
+                tail = window[-5:]
+                if read > MAX_EXPANDED_BYTES or paragraphs > MAX_PARAGRAPHS:
+                    raise too_big
+    except KeyError as exc:  # no document body: not a Word document
+        raise _unreadable_docx(name) from exc
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
+        raise _unreadable_docx(name) from exc
+
+
+def _docx_sections(data: bytes, name: str, budget: ParseBudget) -> tuple[str, list[Section]]:
     import docx
-    from docx.opc.exceptions import PackageNotFoundError
 
+    _check_office_archive(data, name)
     try:
         document = docx.Document(io.BytesIO(data))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise KnowledgeError(
-            f'"{name}" is not a readable Word (.docx) file. Save it again as .docx and re-upload.'
-        ) from exc
-    lines: list[str] = []
-    for paragraph in document.paragraphs:
-        style = (paragraph.style.name if paragraph.style is not None else "") or ""
-        text = paragraph.text.strip()
-        if not text:
-            lines.append("")
-        elif style.startswith("Heading") and style[-1:].isdigit():
-            lines.append("#" * int(style[-1]) + " " + text)
-        elif style == "Title":
-            lines.append("# " + text)
-        else:
-            lines.append(text)
-            lines.append("")
+        lines: list[str] = []
+        # paragraph.style looks the style up among all styles each time (9 ms a paragraph
+        # measured): look each style id up once.
+        style_names: dict[str | None, str] = {}
+        for paragraph in document.paragraphs:
+            budget.tick()
+            style_id = paragraph._p.style
+            if style_id not in style_names:
+                found = paragraph.style
+                style_names[style_id] = (found.name if found is not None else "") or ""
+            style = style_names[style_id]
+            text = paragraph.text.strip()
+            if not text:
+                lines.append("")
+            elif style.startswith("Heading") and style[-1:].isdigit():
+                lines.append("#" * int(style[-1]) + " " + text)
+            elif style == "Title":
+                lines.append("# " + text)
+            else:
+                lines.append(text)
+                lines.append("")
+    except (KnowledgeError, IndexingStopped):
+        raise
+    except Exception as exc:  # python-docx/lxml raise many kinds (XMLSyntaxError, KeyError…)
+        raise _unreadable_docx(name) from exc
     return _markdown_sections("\n".join(lines))
 
 
@@ -199,8 +296,12 @@ def _csv_sections(data: bytes, name: str, column: str | None) -> list[Section]:
     return [Section((), "\n\n".join(entries))] if entries else []
 
 
-def parse_document(name: str, data: bytes, *, csv_column: str | None = None) -> ParsedDocument:
-    """Split a file into sections along its headings/pages. Raises KnowledgeError if unreadable."""
+def parse_document(
+    name: str, data: bytes, *, csv_column: str | None = None, budget: ParseBudget | None = None
+) -> ParsedDocument:
+    """Split a file into sections along its headings/pages. Raises KnowledgeError if unreadable
+    or slower to read than the budget allows, IndexingStopped if the budget says stop."""
+    budget = budget or ParseBudget(name)
     kind = file_type_of(name)
     stem = name.rsplit(".", 1)[0]
     if not data.strip():
@@ -209,9 +310,9 @@ def parse_document(name: str, data: bytes, *, csv_column: str | None = None) -> 
     if kind == "pdf":
         if not data.lstrip().startswith(b"%PDF"):
             raise KnowledgeError(f'"{name}" is not a PDF file (its content is something else).')
-        sections = _pdf_sections(data, name)
+        sections = _pdf_sections(data, name, budget)
     elif kind == "docx":
-        title, sections = _docx_sections(data, name)
+        title, sections = _docx_sections(data, name, budget)
     elif kind == "html":
         title, sections = _html_sections(data, name)
     elif kind == "csv":
@@ -223,6 +324,7 @@ def parse_document(name: str, data: bytes, *, csv_column: str | None = None) -> 
         sections = [Section((), text)] if text else []
     if not sections:
         raise KnowledgeError(f'"{name}" contains no text that could be extracted.')
+    budget.check()
     return ParsedDocument(title=title or stem, sections=sections)
 
 

@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from studio.core.errors import KnowledgeError, NotFound
+from studio.core.errors import IndexingStopped, KnowledgeError, NotFound
 from studio.core.models import Document, DocumentStatus
 from studio.knowledge.ingest import upload_path
-from studio.knowledge.parsing import chunk_document, parse_document
+from studio.knowledge.parsing import ParseBudget, chunk_document, parse_document
 from studio.knowledge.store import KnowledgeStore
 from studio.knowledge.types import DocumentInfo, FileOutcome, load_knowledge_base
 from studio.knowledge.waves import Progress, StopCheck, Waves, drop_chunks
@@ -58,14 +58,21 @@ def retry_documents(
             run.skip_from(number, names, '"{name}" was not retried: indexing was stopped first.')
             break
         run.progress(number, f"Reading {doc.name}…")
-        path = upload_path(store.settings, doc)
+        path = upload_path(store.settings, kb, doc)
         try:
             if not path.is_file():
                 raise KnowledgeError(
                     f'The original of "{doc.name}" is gone; upload the file again.'
                 )
-            parsed = parse_document(doc.name, path.read_bytes(), csv_column=doc.csv_column)
+            budget = ParseBudget(doc.name, should_stop=should_stop)
+            parsed = parse_document(
+                doc.name, path.read_bytes(), csv_column=doc.csv_column, budget=budget
+            )
             chunks = chunk_document(parsed, size=kb.chunk_size, overlap=kb.chunk_overlap)
+        except IndexingStopped:  # Stop while this document was being read: it and the rest skip
+            names = [d.name for d in docs]
+            run.skip_from(number, names, '"{name}" was not retried: indexing was stopped first.')
+            break
         except KnowledgeError as error:
             doc.status, doc.error, doc.chunk_count = DocumentStatus.FAILED, str(error), 0
             session.commit()

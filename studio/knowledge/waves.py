@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from studio.core.errors import KnowledgeError
 from studio.core.models import Document, DocumentStatus, KnowledgeBase, utcnow
+from studio.core.redaction import redact
 from studio.knowledge.parsing import Chunk
 from studio.knowledge.store import KnowledgeStore
 from studio.knowledge.types import FileOutcome
@@ -133,7 +134,7 @@ def index_wave(
     try:
         write_chunks(store, kb.embedding, kb.collection, [(d, c, r) for _, d, c, r in wave])
     except Exception as exc:  # embedder/Chroma failures of any kind: record, never leave stuck
-        reason = str(exc) if isinstance(exc, KnowledgeError) else f"Indexing failed: {exc}"
+        reason = redact(str(exc) if isinstance(exc, KnowledgeError) else f"Indexing failed: {exc}")
         for _, doc, _, _ in wave:
             doc.status, doc.error, doc.chunk_count = DocumentStatus.FAILED, reason, 0
         session.commit()

@@ -20,6 +20,7 @@ from studio.knowledge.bases import (
 )
 from studio.knowledge.ingest import uploads_dir
 from studio.knowledge.jobs import IndexingJob
+from studio.knowledge.types import load_knowledge_base
 from tests.fake_openai_server import FakeOpenAI
 from tests.knowledge.conftest import make_assistant
 from tests.knowledge.files import MARKDOWN
@@ -169,7 +170,9 @@ def test_retry_indexes_what_failed_once_the_endpoint_is_back(
     assert [o.outcome for o in failed.outcomes] == ["failed"] * 3
     assert "embedding endpoint failed" in failed.outcomes[0].message
     # One original is lost meanwhile; the other two come back once the endpoint does.
-    next(uploads_dir(settings, kb_id).glob("*.bin")).unlink()
+    with session_scope(engine) as db:
+        key = load_knowledge_base(db, kb_id).folder
+    next(uploads_dir(settings, key).glob("*.bin")).unlink()
     with FakeOpenAI() as server:
         settings.llm_base_url = server.base_url
         started = jobs.start_retry(engine=engine, store=embedded_store, knowledge_base_id=kb_id)

@@ -229,6 +229,7 @@ def test_reconcile_repairs_a_crash_mid_ingest(
         "documents_failed": 0,
         "collections_created": 0,
         "orphan_collections_removed": 0,
+        "orphan_originals_removed": 0,
     }
 
 
@@ -319,7 +320,9 @@ def test_reindex_all_embeds_in_waves_and_reports_a_lost_original(
     add_files(session=session, store=store, knowledge_base_id=kb_id, files=CORPUS)
     lost = session.get(Document, list_documents(session=session, knowledge_base_id=kb_id)[1].id)
     assert lost is not None
-    ingest.upload_path(store.settings, lost).unlink()
+    kb = session.get(KnowledgeBase, kb_id)
+    assert kb is not None
+    ingest.upload_path(store.settings, kb, lost).unlink()
     outcomes = reindex_all(session=session, store=store, knowledge_base_id=kb_id)
     assert sorted(o.name for o in outcomes) == sorted(f.name for f in CORPUS)
     (failed,) = [o for o in outcomes if o.outcome == "failed"]

@@ -48,8 +48,12 @@ def test_deleting_an_assistant_drops_its_collection_and_files_only(
         session=session, store=store, assistant_id=make_assistant(session, "Keeper")
     )
     add_files(session=session, store=store, knowledge_base_id=other.id, files=FILES)
-    kept_collection = _kb(session, other.id).collection
-    assert uploads_dir(store.settings, kb_id).is_dir()
+    kept_collection, kept_key = (
+        _kb(session, other.id).collection,
+        _kb(session, other.id).folder,
+    )
+    doomed_key = doomed.folder
+    assert uploads_dir(store.settings, doomed_key).is_dir()
 
     problems = lifecycle.delete_assistant(
         session=session, assistant_id=doomed_assistant, store=store, confirm_name="Helper"
@@ -62,8 +66,8 @@ def test_deleting_an_assistant_drops_its_collection_and_files_only(
     assert _rows(session, Document) == 1  # the other assistant's document only
     names = store.collection_names()
     assert doomed_collection not in names and kept_collection in names
-    assert not uploads_dir(store.settings, kb_id).exists()
-    assert uploads_dir(store.settings, other.id).is_dir()
+    assert not uploads_dir(store.settings, doomed_key).exists()
+    assert uploads_dir(store.settings, kept_key).is_dir()
     assert store.collection(kept_collection).count() > 0
     assert _rows(session, StudioMarker) == 0  # nothing left for reconciliation to finish
 
@@ -79,7 +83,7 @@ def test_wrong_name_deletes_nothing_anywhere(
             session=session, assistant_id=kb.assistant_id, store=store, confirm_name="helper"
         )
     assert kb.collection in store.collection_names()
-    assert uploads_dir(store.settings, kb_id).is_dir()
+    assert uploads_dir(store.settings, kb.folder).is_dir()
 
 
 def test_vector_store_failure_keeps_sql_deleted_and_reconcile_cleans_up(
@@ -117,14 +121,14 @@ def test_delete_without_a_store_leaves_cleanup_to_reconciliation(
 ) -> None:
     add_files(session=session, store=store, knowledge_base_id=kb_id, files=FILES)
     kb = _kb(session, kb_id)
-    collection, assistant_id = kb.collection, kb.assistant_id
+    collection, assistant_id, key = kb.collection, kb.assistant_id, kb.folder
     assert assistant_id is not None
     lifecycle.delete_assistant(session=session, assistant_id=assistant_id, confirm_name="Helper")
     session.commit()
     assert collection in store.collection_names()
     assert reconcile(session=session, store=store).orphan_collections_removed == 1
     assert collection not in store.collection_names()
-    assert not uploads_dir(store.settings, kb_id).exists()
+    assert not uploads_dir(store.settings, key).exists()
 
 
 def test_collection_handles_are_cached_and_refreshed_when_dropped(

@@ -75,9 +75,9 @@ def test_demo_indexing_stopped_midway_keeps_its_work_and_finishes_next_start(
     expected = sum(len(sample_files(a.template or "")) for a in demos)
 
     # Stops after the first knowledge base and two files of the second (one check before each
-    # knowledge base and one before each file).
+    # knowledge base, one before each file and one while each file is read).
     first = sample_files(admin._demos_to_index(session)[0].template or "")
-    monkeypatch.setattr(admin, "_stopping", _StopAfter(1 + len(first) + 1 + 2))
+    monkeypatch.setattr(admin, "_stopping", _StopAfter(1 + 2 * len(first) + 1 + 2 * 2))
     index_demo_knowledge(session=session, store=store)
     stopped = _statuses(session)
     assert DocumentStatus.FAILED not in stopped

@@ -14,7 +14,7 @@ import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision = "0004_compare"
-down_revision = "0001_baseline"
+down_revision = "0002_storage_keys"
 branch_labels = None
 depends_on = None
 
