@@ -23,7 +23,12 @@ PAGES = {
     "Try": [
         st.Page("pages/preview.py", title="Preview", icon=":material/chat:"),
     ],
+    "Compare": [
+        st.Page("pages/compare.py", title="Compare", icon=":material/compare:"),
+        st.Page("pages/suites.py", title="Test suites", icon=":material/checklist:"),
+    ],
     "Analyze": [
+        st.Page("pages/analytics.py", title="Analytics", icon=":material/monitoring:"),
         st.Page("pages/transcripts.py", title="Import transcripts", icon=":material/upload_file:"),
     ],
     "Studio": [
@@ -38,9 +43,15 @@ navigation = st.navigation(PAGES)
 from studio.core.errors import StudioError  # noqa: E402
 from studio.ui import state  # noqa: E402
 from studio.ui.navigation import mark_entered  # noqa: E402
+from studio.ui.resources import get_engine  # noqa: E402
 from studio.ui.sidebar import assistant_picker  # noqa: E402
 
 mark_entered()
+try:
+    get_engine()  # upgrades the database on first use; a page never runs on a broken one
+except StudioError as error:
+    st.error(str(error), icon=":material/database:")
+    st.stop()
 try:
     assistant_picker()
 except StudioError as error:

@@ -18,25 +18,33 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy.engine import Engine
 
-from studio.analytics import transcripts
+from studio.analytics import traffic, transcripts
 from studio.analytics.transcript_formats import CsvColumns, TranscriptFormat
+from studio.chat.protocol import ChatBackend
+from studio.chat.providers import make_backend
+from studio.chat.simulator import SimulatorBackend
+from studio.compare import gate, suites, variants
+from studio.compare import junit as suite_junit
+from studio.compare import runs as suite_runs
 from studio.core.config import get_settings
 from studio.core.db import make_engine, session_scope
 from studio.core.errors import ImportFailed, InvalidInput, StudioError
 from studio.core.schema import schema_status, upgrade_database
-from studio.design import assistants, exports
+from studio.design import assistants, exports, seeding
 from studio.knowledge import bases, ingest
 from studio.knowledge.store import open_store
 
 app = typer.Typer(
     name="studio",
-    help="Assistant Studio from the command line: database, import/export, re-indexing.",
+    help="Assistant Studio from the command line: database, import/export, re-indexing, suites.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,  # a bug's traceback must not print local values (keys)
 )
 db_app = typer.Typer(help="The studio's database: upgrade it, see where it stands.")
 app.add_typer(db_app, name="db")
+traffic_app = typer.Typer(help="Demo traffic for the Analytics page (marked demo).")
+app.add_typer(traffic_app, name="traffic")
 transcripts_app = typer.Typer(help="Production transcripts: import them to analyse them.")
 app.add_typer(transcripts_app, name="transcripts")
 
@@ -201,6 +209,206 @@ def reindex(
     typer.echo(f'"{found.name}": {indexed} of {len(outcomes)} document(s) re-indexed.')
     if failed:
         raise typer.Exit(EXIT_FAILED)
+
+
+# --------------------------------------------------------------------------- suites
+
+suite_app = typer.Typer(help="Test suites: list, run (with the publish gate), export, import.")
+app.add_typer(suite_app, name="suite")
+EXIT_GATE = 3  # the suite ran, and the gate says the version must not be published
+
+
+@suite_app.command("list")
+def suite_list(
+    assistant: Annotated[str, typer.Argument(help="The assistant's name or id.")],
+) -> None:
+    """List the assistant's suites with their case counts."""
+    with _database() as engine, session_scope(engine) as session:
+        found = run(lambda: assistants.find_assistant(session=session, reference=assistant))
+        items = suites.list_suites(session=session, assistant_id=found.id)
+    if not items:
+        typer.echo(f'"{found.name}" has no suites yet.', err=True)
+    for item in items:
+        typer.echo(f"{item.name}\t{item.case_count} case(s)")
+
+
+def _suite_backend() -> ChatBackend:
+    settings = get_settings()
+    if not settings.llm_base_url:
+        return SimulatorBackend()
+    return run(
+        lambda: make_backend(
+            preset="custom",
+            base_url=settings.llm_base_url,
+            max_retries=settings.llm_max_retries,
+            request_timeout_s=settings.llm_timeout_s,
+        )
+    )
+
+
+@suite_app.command("run")
+def suite_run(
+    assistant: Annotated[str, typer.Argument(help="The assistant's name or id.")],
+    suite: Annotated[str, typer.Option("--suite", "-s", help="The suite's name.")],
+    version: Annotated[
+        str, typer.Option("--version", "-v", help='A version number, or "draft".')
+    ] = "draft",
+    against: Annotated[
+        str | None, typer.Option("--against", help='"published": also run the published version.')
+    ] = None,
+    junit: Annotated[
+        Path | None, typer.Option("--junit", help="Write the results as JUnit XML to this file.")
+    ] = None,
+    concurrency: Annotated[int, typer.Option(min=1, max=16, help="Cases at a time.")] = 4,
+) -> None:
+    """Run a suite on a version (or the draft); exit 3 when the publish gate fails.
+
+    The gate is the assistant's (Prompt & versions); without one, every case must pass and no
+    case that passes on the published version may fail.
+    """
+    number = _version(version)
+    if against not in (None, "published"):
+        fail(InvalidInput('--against takes "published" (the version customers see).'))
+    settings = get_settings()
+    backend = _suite_backend()
+    with _database() as engine:
+        store = run(lambda: open_store(settings))
+        with session_scope(engine) as session:
+            found = run(lambda: assistants.find_assistant(session=session, reference=assistant))
+            detail = run(
+                lambda: suites.find_suite(session=session, assistant_id=found.id, name=suite)
+            )
+            specs = [variants.VariantSpec(assistant_id=found.id, version=number)]
+            if against == "published":
+                if found.published_version is None:
+                    fail(StudioError(f'"{found.name}" has no published version to compare with.'))
+                specs.append(
+                    variants.VariantSpec(assistant_id=found.id, version=found.published_version)
+                )
+            try:
+                chosen = [variants.resolve_variant(session=session, spec=s) for s in specs]
+            except StudioError as error:
+                fail(error)
+            gate_settings = gate.get_gate(session=session, assistant_id=found.id)
+        if not gate_settings.enabled:
+            gate_settings = gate.GateSettings(enabled=True, min_pass_rate=100.0)
+        done = run(
+            lambda: suite_runs.run_suite(
+                engine=engine,
+                backend=backend,
+                suite=detail,
+                variants=chosen,
+                store=store,
+                concurrency=concurrency,
+                model=settings.llm_model,
+            )
+        )
+    for result in done:
+        rate = "n/a" if result.pass_rate is None else f"{result.pass_rate:.0f}%"
+        typer.echo(
+            f"{result.variant_label}: {result.passed}/{result.total_cases} passed ({rate}), "
+            f"{result.failed} failed, {result.errored} error(s)"
+        )
+        for outcome in result.results:
+            if outcome.outcome != "passed":
+                typer.echo(f"  {outcome.outcome.upper()} {outcome.case_name}: {outcome.reason}")
+    if junit is not None:
+        junit.write_text(suite_junit.runs_junit(done, suite_name=detail.name), encoding="utf-8")
+    verdict = gate.judge(done[0], done[1] if len(done) > 1 else None, gate_settings)
+    if not verdict.passed:
+        typer.echo("gate failed: " + "; ".join(verdict.reasons), err=True)
+        raise typer.Exit(EXIT_GATE)
+    typer.echo("gate passed")
+
+
+@suite_app.command("export")
+def suite_export(
+    assistant: Annotated[str, typer.Argument(help="The assistant's name or id.")],
+    suite: Annotated[str, typer.Option("--suite", "-s", help="The suite's name.")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file (default: stdout).")
+    ] = None,
+) -> None:
+    """Export a suite as YAML."""
+    with _database() as engine, session_scope(engine) as session:
+        found = run(lambda: assistants.find_assistant(session=session, reference=assistant))
+        detail = run(lambda: suites.find_suite(session=session, assistant_id=found.id, name=suite))
+    text = suites.suite_yaml(detail)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
+@suite_app.command("import")
+def suite_import(
+    assistant: Annotated[str, typer.Argument(help="The assistant's name or id.")],
+    file: Annotated[Path, typer.Argument(help="A suite YAML file.")],
+) -> None:
+    """Create a suite from YAML (checked against the assistant's draft)."""
+    try:
+        content = file.read_bytes()
+    except OSError as exc:
+        fail(InvalidInput(f"Cannot read {file}: {exc.strerror or exc}."))
+    parsed = run(lambda: suites.parse_suite_yaml(content))
+    with _database() as engine, session_scope(engine) as session:
+        found = run(lambda: assistants.find_assistant(session=session, reference=assistant))
+        draft = assistants.get_assistant(session=session, assistant_id=found.id).draft
+        saved = run(
+            lambda: suites.save_suite(
+                session=session,
+                assistant_id=found.id,
+                name=parsed.name,
+                description=parsed.description,
+                cases=parsed.cases,
+                config=draft,
+            )
+        )
+    typer.echo(f'Imported suite "{saved.name}" ({saved.case_count} case(s)).')
+
+
+# --------------------------------------------------------------------------- analytics
+
+
+@traffic_app.command("generate")
+def traffic_generate(
+    turns: Annotated[int, typer.Option("--turns", "-n", help="How many turns to add.")] = 3000,
+    days: Annotated[int, typer.Option("--days", help="Spread them over the last N days.")] = 60,
+    assistant: Annotated[
+        list[str] | None,
+        typer.Option("--assistant", "-a", help="An assistant's name or id (default: the demos)."),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Same seed, same traffic.")] = 13,
+) -> None:
+    """Add realistic demo sessions (source "demo"; the Analytics page hides them with one click)."""
+    with _database() as engine, session_scope(engine) as session:
+        if get_settings().seed_demo:
+            seeding.seed_demo_assistants(session=session)  # as the app's first start would
+        ids: list[int] = []
+        for ref in assistant or []:
+            try:
+                ids.append(assistants.find_assistant(session=session, reference=ref).id)
+            except StudioError as error:
+                fail(error)
+        with Progress(
+            TextColumn("Generating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            transient=True,
+        ) as bar:  # fmt: skip
+            task = bar.add_task("turns", total=turns)
+            made = run(
+                lambda: traffic.generate_traffic(
+                    session=session,
+                    turns=turns,
+                    days=days,
+                    seed=seed,
+                    assistant_ids=ids or None,
+                    on_progress=lambda done, total: bar.update(task, completed=done, total=total),
+                )
+            )
+    typer.echo(
+        f"Added {made.turns:,} demo turns in {made.sessions:,} sessions "
+        f"({made.feedback:,} with feedback) for {len(made.assistants)} assistant(s)."
+    )
 
 
 # --------------------------------------------------------------------------- transcripts

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -66,11 +67,40 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     cluster.drop_database(url)
 
 
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    """An engine on a fresh database with the schema created (SQLite and PostgreSQL)."""
-    engine = make_engine(database_url)
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated to head once per test worker; tests get copies of it."""
+    path = tmp_path_factory.mktemp("schema") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
     upgrade_database(engine)
+    engine.dispose()  # the last connection closing checkpoints the WAL into the file
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres: PostgresCluster) -> str:
+    """The name of a PostgreSQL database migrated to head once per test worker."""
+    url = postgres.create_database()
+    engine = make_engine(url)
+    upgrade_database(engine)
+    engine.dispose()
+    return url.rsplit("/", 1)[1]
+
+
+@pytest.fixture
+def engine(request: pytest.FixtureRequest, database_url: str) -> Iterator[Engine]:
+    """An engine on a fresh database at the newest schema (SQLite and PostgreSQL). The schema is
+    copied from a database migrated once per worker; tests/core/test_migrations.py migrates
+    empty databases for real."""
+    if database_url.startswith("sqlite:///"):
+        template: Path = request.getfixturevalue("sqlite_template")
+        shutil.copyfile(template, database_url.removeprefix("sqlite:///"))
+    else:
+        cluster: PostgresCluster = request.getfixturevalue("postgres")
+        cluster.replace_with_copy(
+            database_url, template=request.getfixturevalue("postgres_template")
+        )
+    engine = make_engine(database_url)
     yield engine
     engine.dispose()
 

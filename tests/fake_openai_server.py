@@ -12,7 +12,12 @@ The model name selects the behaviour:
   ``fault-500``, ``fault-503``, ``fault-503-once``, ``fault-malformed`` (invalid JSON in the
   stream), ``fault-badargs`` (a tool call with invalid JSON arguments, then an answer),
   ``fault-toolloop`` (tool calls forever), ``fault-context`` (400 context_length_exceeded).
+- ``fake-delay-<ms>`` (e.g. ``fake-delay-600``): like ``fake-model`` after waiting <ms> before the
+  first byte (a fixed, known provider latency for concurrency tests and benchmarks).
 - any other name: 404 model_not_found. The key ``bad-key`` gets 401.
+
+``reply_delay_s`` delays every fake-model answer (a model that takes its time, for benchmarks).
+A grading request (system prompt "You grade …") from a model-graded suite check gets "PASS".
 
 Every request body is kept in ``server.requests`` for assertions.
 """
@@ -46,9 +51,15 @@ def closed_port() -> int:
 
 class FakeOpenAI:
     def __init__(
-        self, *, slow_s: float = 3.0, stall_s: float = 3.0, retry_after: str = "1"
+        self,
+        *,
+        slow_s: float = 3.0,
+        stall_s: float = 3.0,
+        retry_after: str = "1",
+        reply_delay_s: float = 0.0,
     ) -> None:
         self.slow_s, self.stall_s, self.retry_after = slow_s, stall_s, retry_after
+        self.reply_delay_s = reply_delay_s
         self.requests: list[dict[str, Any]] = []
         self.hits: dict[str, int] = {}
         self.stopping = threading.Event()
@@ -93,6 +104,8 @@ def _plan(body: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
     """What fake-model answers: (text, tool calls)."""
     messages = body.get("messages") or []
     last = messages[-1] if messages else {}
+    if str(messages[0].get("content") or "").startswith("You grade") if messages else False:
+        return "PASS\nThe reply meets the rubric.", []
     tools = [t["function"]["name"] for t in body.get("tools") or []]
     if last.get("role") == "tool":
         content = re.sub(r"</?tool_result[^>]*>", "", str(last.get("content"))).strip()
@@ -166,7 +179,10 @@ def _handler(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
         def _chat(self, body: dict[str, Any]) -> None:
             model = str(body.get("model"))
             n = server.count(model)
-            if model not in MODELS and model not in FAULTS:
+            delay = re.fullmatch(r"fake-delay-(\d{1,5})", model)
+            if delay is not None:
+                server.stopping.wait(int(delay.group(1)) / 1000)
+            elif model not in MODELS and model not in FAULTS:
                 return self._error(404, f"The model `{model}` does not exist", "model_not_found")
             if model == "fault-401":
                 return self._error(401, "Incorrect API key provided", "invalid_api_key")
@@ -184,6 +200,8 @@ def _handler(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                                    "context_length_exceeded")  # fmt: skip
             if model == "fault-slow":
                 server.stopping.wait(server.slow_s)
+            if model in MODELS and server.reply_delay_s:
+                server.stopping.wait(server.reply_delay_s)
             text, calls = _plan(body)
             last_role = (body.get("messages") or [{}])[-1].get("role")
             if model == "fault-toolloop":

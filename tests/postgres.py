@@ -62,6 +62,13 @@ class PostgresCluster:
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
 
+    def replace_with_copy(self, url: str, *, template: str) -> None:
+        """Make the database at `url` a fresh copy of database `template` (fast: no migrations)."""
+        name = url.rsplit("/", 1)[1]
+        with self._admin() as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+
     def drop_database(self, url: str) -> None:
         name = url.rsplit("/", 1)[1]
         with self._admin() as conn:

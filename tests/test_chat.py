@@ -377,6 +377,7 @@ def test_a_logging_failure_never_breaks_the_chat(engine: Engine, shop: int) -> N
     t = target(engine, shop)
     with engine.begin() as connection:
         connection.execute(text("DROP TABLE feedback"))
+        connection.execute(text("DROP TABLE comparisonvote"))  # it refers to turn
         connection.execute(text("DROP TABLE turn"))
     result = chat_turn(engine, t, "Hello!")
     assert result.reply and result.status is TurnStatus.OK and result.log_error
@@ -459,3 +460,20 @@ def test_price_table(engine: Engine) -> None:
     price = pricing.PriceRow(model="m", input_per_million=1.0, output_per_million=3.0)
     assert pricing.estimate_cost(price, prompt_tokens=1_000_000, completion_tokens=1_000_000) == 4.0
     assert pricing.estimate_cost(None, prompt_tokens=10, completion_tokens=10) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("message", "check"),
+    [("What is your opinion on politics?", "refuses"), ("I want to talk to a human", "escalates")],
+)
+def test_strict_grounding_lets_refusals_and_hand_overs_through(
+    engine: Engine, shop: int, message: str, check: str
+) -> None:
+    # Before: with strict grounding and nothing retrieved, the turn returned the "I won't guess"
+    # fallback, so a forbidden topic was not refused and a request for a person not handed over.
+    from studio.compare.assertions import refuses
+
+    t = target(engine, shop, retrieval={"grounding_mode": "strict"})
+    result = chat_turn(engine, t, message)
+    assert "no_knowledge" not in result.lint_flags
+    assert refuses(result.reply) if check == "refuses" else result.escalated

@@ -56,3 +56,40 @@ def test_severity_falls_back_to_the_heard_urgency() -> None:
     message = "Sync fails with error 500, we need it fixed urgently"
     args, missing = extract_arguments(message, ticket)
     assert args["severity"] == "high" and not missing
+
+
+def test_labelled_values_fill_plain_text_parameters() -> None:
+    # Before: a plain string parameter (a company, a name) could never be filled, so the
+    # simulator asked for it forever and such a tool could not be tested offline.
+    tool = next(t for t in get_template("b2b_sales").config.tools if t.name == "book_demo")
+    message = (
+        "Please book a demo — company: Acme GmbH; email: ana@acme.example; "
+        "preferred time: Tuesday 10:00 CET"
+    )
+    args, missing = extract_arguments(message, tool)
+    assert missing == []
+    assert args == {
+        "company": "Acme GmbH",
+        "email": "ana@acme.example",
+        "preferred_time": "Tuesday 10:00 CET",
+    }
+
+
+def test_a_labelled_value_must_fit_the_pattern() -> None:
+    tool = get_template("ecommerce_support").config.tools[0]  # order_id: ^NW-[0-9]{6}$
+    args, missing = extract_arguments("Please get order status — order id: 12", tool)
+    assert "order_id" not in args and missing == ["order_id"]
+
+
+def test_a_forbidden_topic_that_is_also_a_trigger_is_refused_and_handed_over() -> None:
+    from studio.chat.insights import reply_escalates
+    from studio.chat.protocol import ChatRequest
+    from studio.chat.simulator import SimulatorBackend
+    from studio.compare.assertions import refuses
+
+    config = get_template("clinic_patient_support").config
+    # "diagnosis" is forbidden, and a diagnosis request is an escalation trigger too.
+    message = "The patient asks for a diagnosis, dosage or treatment advice."
+    request = ChatRequest(messages=[{"role": "user", "content": message}], model="m", config=config)
+    reply = "".join(e.text for e in SimulatorBackend().stream_chat(request) if e.kind == "text")
+    assert refuses(reply) and reply_escalates(reply)

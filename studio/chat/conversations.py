@@ -65,8 +65,17 @@ class TurnRecord(BaseModel):
     corrected_reply: str | None = None
 
 
-def log_turn(*, engine: Engine, target: TurnTarget, result: TurnResult, source: TurnSource) -> None:
+def log_turn(
+    *,
+    engine: Engine,
+    target: TurnTarget,
+    result: TurnResult,
+    source: TurnSource,
+    comparison_id: str | None = None,
+) -> None:
     """Store a turn (and its session, if new); sets result.session_id/turn_id or result.log_error.
+
+    A new session records `comparison_id`, shared by both sides of a live comparison.
 
     Never raises: the person chatting must not lose a reply because the database hiccuped.
     """
@@ -82,11 +91,17 @@ def log_turn(*, engine: Engine, target: TurnTarget, result: TurnResult, source: 
                     backend=result.backend,
                     model=result.model,
                     title=result.user_message[:80],
+                    comparison_id=comparison_id,
                 )
                 db.add(chat)
                 db.flush()
             chat.last_turn_at = utcnow()
+            chat.turn_count += 1
+            chat.escalated = chat.escalated or result.escalated
+            chat.unanswered = result.status is TurnStatus.FAILED or not result.reply.strip()
             tags = result.tags
+            passing = [p for p in result.passages if p.passed_threshold]
+            top = max(passing, key=lambda p: p.score, default=None)
             turn = Turn(
                 session_id=chat.id or 0,
                 assistant_id=target.assistant_id,
@@ -113,6 +128,12 @@ def log_turn(*, engine: Engine, target: TurnTarget, result: TurnResult, source: 
                 retrieved=[p.model_dump(mode="json") for p in result.passages],
                 tool_calls=[c.model_dump(mode="json") for c in result.tool_calls],
                 messages=result.messages,
+                best_score=max((p.score for p in result.passages), default=None),
+                top_document_id=top.document_id if top else None,
+                tool_name=result.tool_calls[0].name[:80] if result.tool_calls else None,
+                brand_violations=sum(
+                    f.startswith(("phrase:", "topic:")) for f in result.lint_flags
+                ),
             )
             db.add(turn)
             db.flush()

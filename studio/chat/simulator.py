@@ -76,12 +76,15 @@ class SimulatorBackend:
         tags = tagging.classify(user)
         persona = config.persona
 
+        hand_over = insights.asks_for_human(user) or any(
+            insights.mentions_topic(user, t) for t in persona.escalation_triggers
+        )
         for topic in persona.forbidden_topics:
             if insights.mentions_topic(user, topic):
-                return [], voice.refuse(config)
-        if insights.asks_for_human(user) or any(
-            insights.mentions_topic(user, t) for t in persona.escalation_triggers
-        ):
+                # Refused, and still handed over when a trigger says a person must take it.
+                refusal = voice.refuse(config, offer_more=not hand_over)
+                return [], refusal + (" " + voice.escalate(config, tags) if hand_over else "")
+        if hand_over:
             return [], voice.escalate(config, tags)
         if tags.intent is tagging.Intent.GREETING:
             return [], voice.greet(config)
@@ -218,7 +221,13 @@ class Voice:
             )
         return ""
 
-    def refuse(self, config: AssistantConfig) -> str:
+    def refuse(self, config: AssistantConfig, *, offer_more: bool = True) -> str:
+        if not offer_more:
+            return self._say(
+                "I am sorry, but that is a subject I am not able to discuss.",
+                "Sorry, that's not something I can help with here.",
+                "Sorry, I can't go there!",
+            )
         return self._say(
             "I am sorry, but that is a subject I am not able to discuss. Is there anything "
             f"else regarding {config.business.company_name} I can help with?",

@@ -137,9 +137,38 @@ def extract_arguments(message: str, tool: ToolSpec) -> tuple[dict[str, Any], lis
     return args, missing
 
 
+def _labelled(message: str, name: str, schema: dict[str, Any]) -> Any:
+    """A value the customer labelled with the parameter's name ("patient name: Ana Diaz")."""
+    label = r"[\s_]+".join(re.escape(w) for w in name.split("_") if w)
+    found = re.search(rf"(?<!\w){label}\s*[:=]\s*(\"[^\"\n]*\"|[^;\n]+)", message, re.I)
+    if not found:
+        return None
+    value = found.group(1).strip().strip('"').rstrip(" .,!?")
+    kind = schema.get("type", "string")
+    if kind in ("integer", "number"):
+        number = NUMBER_RE.search(value)
+        if not number:
+            return None
+        return int(float(number.group(0))) if kind == "integer" else float(number.group(0))
+    if kind != "string" or not value:
+        return None
+    pattern = schema.get("pattern")
+    if isinstance(pattern, str):
+        try:
+            if re.search(pattern, value) is None:
+                return None
+        except re.error:
+            pass
+    return value
+
+
 def _extract_one(message: str, name: str, schema: dict[str, Any]) -> Any:
     kind = schema.get("type", "string")
     enum = schema.get("enum")
+    if not (isinstance(enum, list) and enum):
+        labelled = _labelled(message, name, schema)
+        if labelled is not None:
+            return labelled
     if isinstance(enum, list) and enum:
         words = set(insights.content_words(message))
         for option in enum:

@@ -120,6 +120,7 @@ def run_turn(
     on_text: Callable[[str], None] | None = None,
     deadline_s: float = TURN_DEADLINE_S,
     log: bool = True,
+    comparison_id: str | None = None,
 ) -> TurnResult:
     """Run one turn and log it. Raises InvalidInput if the message is empty or too long.
 
@@ -176,6 +177,7 @@ def run_turn(
         and not grounded_passages
         and not small_talk
         and match_tool(text, enabled_tools) is None
+        and not _rule_applies(text, config)
     ):
         result.reply = fallback_reply(config)  # strict: nothing found, so no model and no guess
         if on_text is not None:
@@ -215,8 +217,24 @@ def run_turn(
             logger.warning("Could not read the price of %s", model_name, exc_info=True)
             result.cost_known = False
     if log:
-        conversations.log_turn(engine=engine, target=target, result=result, source=source)
+        conversations.log_turn(
+            engine=engine,
+            target=target,
+            result=result,
+            source=source,
+            comparison_id=comparison_id,
+        )
     return result
+
+
+def _rule_applies(text: str, config: AssistantConfig) -> bool:
+    # A forbidden topic, an escalation trigger or a request for a person is answered by the
+    # persona's rules (refuse / hand over), which is not guessing: strict grounding lets it through.
+    persona = config.persona
+    return insights.asks_for_human(text) or any(
+        insights.mentions_topic(text, rule)
+        for rule in (*persona.forbidden_topics, *persona.escalation_triggers)
+    )
 
 
 def _model_loop(

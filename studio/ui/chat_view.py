@@ -15,6 +15,7 @@ from studio.core.db import session_scope
 from studio.core.errors import ProviderError, StudioError
 from studio.core.models import TurnStatus
 from studio.ui.resources import get_chat_backend, get_engine
+from studio.ui.untrusted import safe
 
 PROVIDER = "preview_provider"
 BASE_URL = "preview_base_url"
@@ -116,17 +117,17 @@ def inspector(r: TurnResult, index: int) -> None:
                 st.caption("Nothing was retrieved for this message.")
             for p in r.passages:
                 mark = "used" if p.passed_threshold else "below the score threshold, not used"
-                st.markdown(f"**{p.rank}. {p.citation}** — score {p.score:.2f} · {mark}")
+                st.markdown(f"**{p.rank}. {safe(p.citation)}** — score {p.score:.2f} · {mark}")
                 st.text(p.text[:400] + ("…" if len(p.text) > 400 else ""))
             if r.citations:
                 st.markdown(
-                    "**Cited:** " + "; ".join(f"[{c.number}] {c.label}" for c in r.citations)
+                    "**Cited:** " + "; ".join(f"[{c.number}] {safe(c.label)}" for c in r.citations)
                 )
         with tools_tab:
             if not r.tool_calls:
                 st.caption("No tool was called.")
             for c in r.tool_calls:
-                st.markdown(f"**{c.name}** · {'ran (mock)' if c.ok else 'rejected'}")
+                st.markdown(f"**{safe(c.name)}** · {'ran (mock)' if c.ok else 'rejected'}")
                 st.code(c.raw_arguments or "{}", language="json")
                 st.caption("Mock result" if c.ok else "Error returned to the model")
                 st.code(c.result, language="json" if c.ok else None)

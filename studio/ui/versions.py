@@ -10,6 +10,8 @@ import pandas as pd
 import streamlit as st
 from sqlmodel import Session
 
+from studio.compare import gate
+from studio.compare.runs import RunSummary
 from studio.core.db import session_scope
 from studio.core.errors import StudioError
 from studio.design import exports, versions
@@ -20,6 +22,7 @@ from studio.design.prompting import compile_prompt
 from studio.ui import state
 from studio.ui.assistant_admin import show_error
 from studio.ui.resources import get_engine
+from studio.ui.untrusted import safe
 
 DRAFT = 0  # selectbox value standing for the draft (versions start at 1)
 SEVERITY_ICONS = {"error": "🛑", "warning": "⚠️", "info": "💡"}
@@ -173,13 +176,52 @@ def version_actions(detail: AssistantDetail, history: list[VersionSummary]) -> N
                 )
         else:
             st.caption("Mark this version as the one in production.")
-            if st.button(f"Publish version {chosen}", key=f"publish_{detail.id}"):
+            allowed = publish_gate_view(detail, chosen)
+            if st.button(
+                f"Publish version {chosen}", key=f"publish_{detail.id}", disabled=not allowed
+            ):
                 write(
                     lambda s: versions.publish_version(
                         session=s, assistant_id=detail.id, number=chosen
                     ),
                     success=f"Version {chosen} is now published.",
                 )
+
+
+def _run_line(label: str, run: RunSummary | None) -> str:
+    if run is None:
+        return f"{label}: no suite run yet"
+    rate = "—" if run.pass_rate is None else f"{run.pass_rate:.0f}%"
+    return (
+        f"{label}: {rate} ({run.passed}/{run.total_cases} passed, {run.started_at:%Y-%m-%d %H:%M})"
+    )
+
+
+def publish_gate_view(detail: AssistantDetail, number: int) -> bool:
+    """The version's latest suite run next to the published version's, and the gate's verdict;
+    True when publishing is allowed."""
+    try:
+        with session_scope(get_engine()) as session:
+            check = gate.check_publish(session=session, assistant_id=detail.id, number=number)
+    except StudioError as error:
+        show_error(error)
+        return False
+    if check.suite_name is None:
+        return True
+    lines = [_run_line(f"Version {number}", check.candidate)]
+    if check.published_version is not None:
+        lines.append(_run_line(f"Published version {check.published_version}", check.published))
+    st.caption(safe(f"Suite **{check.suite_name}** — " + " · ".join(lines)))
+    if not check.settings.enabled:
+        return True
+    if check.verdict.passed:
+        st.success("The publish gate passes.", icon=":material/verified:")
+        return True
+    st.warning(
+        safe("Publishing is blocked by the gate: " + "; ".join(check.verdict.reasons) + "."),
+        icon=":material/block:",
+    )
+    return False
 
 
 def _cell(value: Any) -> str:

@@ -234,3 +234,21 @@ def test_two_processes_starting_together_both_end_at_head(database_url: str) -> 
         rows = connection.execute(text("SELECT version_num FROM alembic_version")).all()
     assert [r[0] for r in rows] == [head_revision()]
     engine.dispose()
+
+
+def test_the_studio_explains_a_database_newer_than_it_instead_of_crashing(tmp_path: Path) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from studio.core.config import get_settings
+    from tests.conftest import HOME
+
+    engine = make_engine(get_settings().resolved_database_url)
+    upgrade_database(engine)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999_from_the_future'"))
+    engine.dispose()
+    at = AppTest.from_file(HOME, default_timeout=60)
+    at.run()
+    assert not at.exception
+    shown = [e.value for e in [*at.error, *at.sidebar.error]]
+    assert any("newer version of the studio" in message for message in shown), shown

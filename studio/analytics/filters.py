@@ -1,0 +1,194 @@
+"""What a dashboard looks at: a date range, assistants, versions and sources, and the SQL
+conditions that select it (the same on SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import ColumnElement, Integer, and_, cast, func, or_, select
+from sqlalchemy.engine import Dialect
+from sqlmodel import Session, col
+
+from studio.core.errors import InvalidInput
+from studio.core.models import Assistant, AssistantVersion, ChatSession, Feedback, Turn, TurnSource
+
+DRAFT = 0
+"""The version key of turns run on the draft (version_number NULL)."""
+MAX_DAYS = 3660
+
+
+class Filters(BaseModel):
+    """A dashboard's selection. Empty tuples mean "all"; `end` is inclusive; days are UTC."""
+
+    model_config = ConfigDict(frozen=True)
+
+    start: date
+    end: date
+    assistant_ids: tuple[int, ...] = ()
+    versions: tuple[int, ...] = ()  # version numbers, DRAFT (0) for the draft
+    sources: tuple[TurnSource, ...] = ()
+    split_by_version: bool = True
+    gap_threshold: float = 0.35
+
+    def check(self) -> Filters:
+        """The filters themselves. Raises InvalidInput if the range is backwards or too long."""
+        if self.end < self.start:
+            raise InvalidInput("The end date is before the start date: pick a later end date.")
+        if (self.end - self.start).days >= MAX_DAYS:
+            raise InvalidInput("Pick a range of at most ten years.")
+        if not 0.0 <= self.gap_threshold <= 1.0:
+            raise InvalidInput("The knowledge-gap threshold is a score between 0 and 1.")
+        return self
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    @property
+    def current(self) -> tuple[datetime, datetime]:
+        """[start, end) of the selected period as aware UTC datetimes."""
+        begin = datetime.combine(self.start, time(), tzinfo=UTC)
+        return begin, begin + timedelta(days=self.days)
+
+    @property
+    def previous(self) -> tuple[datetime, datetime]:
+        """The period of equal length just before the selected one."""
+        begin, _ = self.current
+        return begin - timedelta(days=self.days), begin
+
+
+def selection(
+    filters: Filters, *, assistant: Any, version: Any, source: Any
+) -> list[ColumnElement[bool]]:
+    """Conditions on assistant, version and source columns (no time condition)."""
+    where: list[ColumnElement[bool]] = []
+    if filters.assistant_ids:
+        where.append(assistant.in_(filters.assistant_ids))
+    if filters.versions:
+        numbered = [v for v in filters.versions if v != DRAFT]
+        parts = [version.in_(numbered)] if numbered else []
+        if DRAFT in filters.versions:
+            parts.append(version.is_(None))
+        where.append(or_(*parts))
+    if filters.sources:
+        where.append(source.in_(filters.sources))
+    return where
+
+
+def turn_conditions(filters: Filters, *, both_periods: bool = True) -> ColumnElement[bool]:
+    """Turns of the selection created in the period (and the previous one when `both_periods`)."""
+    begin, end = filters.current
+    if both_periods:
+        begin = filters.previous[0]
+    return and_(
+        col(Turn.created_at) >= begin,
+        col(Turn.created_at) < end,
+        *selection(
+            filters, assistant=Turn.assistant_id, version=Turn.version_number, source=Turn.source
+        ),
+    )
+
+
+def session_conditions(filters: Filters, *, both_periods: bool = True) -> ColumnElement[bool]:
+    """Sessions of the selection that started in the period (and the previous one)."""
+    begin, end = filters.current
+    if both_periods:
+        begin = filters.previous[0]
+    return and_(
+        col(ChatSession.started_at) >= begin,
+        col(ChatSession.started_at) < end,
+        *selection(
+            filters,
+            assistant=ChatSession.assistant_id,
+            version=ChatSession.version_number,
+            source=ChatSession.source,
+        ),
+    )
+
+
+def hour_bucket(column: Any, dialect: Dialect) -> Any:
+    """'YYYY-MM-DD HH' (UTC) of a timestamp column, computed by the database."""
+    if dialect.name == "postgresql":
+        return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD HH24")
+    return func.substr(column, 1, 13)  # SQLite stores 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC
+
+
+def day_bucket(column: Any, dialect: Dialect) -> Any:
+    """'YYYY-MM-DD' (UTC) of a timestamp column, computed by the database."""
+    if dialect.name == "postgresql":
+        return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD")
+    return func.substr(column, 1, 10)
+
+
+BIN_MS = 10
+"""Latency histograms count replies per 10 ms; percentiles are given to 10 ms."""
+
+
+def ms_bin(column: Any, dialect: Dialect) -> Any:
+    """A duration in ms rounded down to its 10 ms bin, in the database."""
+    if dialect.name == "postgresql":
+        return cast(func.floor(column / BIN_MS), Integer) * BIN_MS
+    return cast(column / BIN_MS, Integer) * BIN_MS  # SQLite's CAST truncates: floor for >= 0
+
+
+class FilterOptions(BaseModel):
+    """What the filter widgets offer: assistants, versions per assistant, sources, data range."""
+
+    assistants: dict[int, str]
+    versions: dict[int, list[int]]  # assistant id -> its saved version numbers
+    sources: list[TurnSource]
+    first_day: date | None
+    last_day: date | None
+
+
+def filter_options(*, session: Session) -> FilterOptions:
+    """Assistants, versions, sources with traffic and the days that hold any turn."""
+    names: dict[int, str] = {
+        int(i): str(n)
+        for i, n in session.execute(
+            select(col(Assistant.id), col(Assistant.name)).order_by(col(Assistant.name))
+        ).all()
+    }
+    versions: dict[int, list[int]] = {}
+    for assistant_id, number in session.execute(
+        select(col(AssistantVersion.assistant_id), col(AssistantVersion.number)).order_by(
+            col(AssistantVersion.number)
+        )
+    ).all():
+        versions.setdefault(assistant_id, []).append(number)
+    sources = sorted(
+        session.execute(select(col(ChatSession.source)).distinct()).scalars(),
+        key=list(TurnSource).index,
+    )
+    first, last = session.execute(
+        select(func.min(col(ChatSession.started_at)), func.max(col(ChatSession.last_turn_at)))
+    ).one()
+    return FilterOptions(
+        assistants=names,
+        versions=versions,
+        sources=list(sources),
+        first_day=_as_date(first),
+        last_day=_as_date(last),
+    )
+
+
+def _as_date(value: datetime | str | None) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC).date()
+
+
+def data_stamp(*, session: Session) -> tuple[int, int, str]:
+    """Changes whenever a turn or a piece of feedback is added or edited (cache invalidation)."""
+    last_turn, feedback, edited = session.execute(
+        select(
+            select(func.max(col(Turn.id))).scalar_subquery(),
+            select(func.count(col(Feedback.id))).scalar_subquery(),
+            select(func.max(col(Feedback.updated_at))).scalar_subquery(),
+        )
+    ).one()
+    return int(last_turn or 0), int(feedback or 0), str(edited or "")
