@@ -301,6 +301,9 @@ def _write(
                      "timestamp": m.timestamp.isoformat() if m.timestamp else None}
                     for m in messages
                 ],
+                # the derived columns analytics groups by (as conversations.log_turn fills them)
+                "best_score": None, "top_document_id": None, "tool_name": None,
+                "brand_violations": sum(f.startswith(("phrase:", "topic:")) for f in flags),
             })  # fmt: skip
             for m in messages[1:]:
                 clock = m.timestamp or clock
@@ -310,7 +313,9 @@ def _write(
             "config_hash": config_hash, "source": TurnSource.IMPORT, "backend": BACKEND,
             "model": model_name, "title": title, "started_at": started,
             "last_turn_at": max(clock, started), "external_id": conversation.external_id,
-            "content_hash": conversation.content_hash,
+            "content_hash": conversation.content_hash, "comparison_id": None,
+            "turn_count": len(rows), "escalated": any(r["escalated"] for r in rows),
+            "unanswered": not rows[-1]["reply"] if rows else True,
             "external_metadata": {
                 "metadata": conversation.metadata, "extra": conversation.extra,
                 "line": conversation.line,

@@ -73,6 +73,8 @@ def test_a_valid_file_becomes_tagged_import_sessions(engine: Engine, assistant_i
     with Session(engine) as session:
         chat = session.exec(select(ChatSession).where(ChatSession.external_id == "c-1")).one()
     assert chat.source is TurnSource.IMPORT and chat.title == "Where is my order #1234?"
+    # the session facts analytics counts from (as live logging keeps them)
+    assert (chat.turn_count, chat.escalated, chat.unanswered) == (2, True, False)
     assert chat.external_metadata is not None
     assert chat.external_metadata["metadata"] == {"channel": "web", "customer_tier": "gold"}
     first, second = turns_of(engine, "c-1")
@@ -92,6 +94,7 @@ def test_replies_are_linted_against_the_brand_voice(engine: Engine, assistant_id
     run_import(engine, assistant_id, jsonl(conversation("v", "Can you help?", "No worries, sure!")))
     (turn,) = turns_of(engine, "v")
     assert turn.lint_flags == ["phrase:no worries"]
+    assert turn.brand_violations == 1
 
 
 def test_one_invalid_line_imports_nothing(engine: Engine, assistant_id: int) -> None:

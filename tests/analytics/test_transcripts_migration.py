@@ -1,16 +1,17 @@
-"""Migration 0007_transcripts both ways keeps every session and turn (SQLite and PostgreSQL):
+"""Migration 0007_transcripts down and up again keeps every session and turn (SQLite, PostgreSQL):
 it must not re-create `chatsession`, which on SQLite would cascade-delete the turns."""
 
 from __future__ import annotations
 
 from alembic import command
+from alembic.script import ScriptDirectory
 from sqlalchemy import func, inspect, select
 from sqlalchemy.engine import Engine
 
 from studio.analytics import transcripts
 from studio.core.db import session_scope
 from studio.core.models import Turn
-from studio.core.schema import BASELINE, _config, upgrade_database
+from studio.core.schema import _config, upgrade_database
 from studio.design import assistants
 from tests.analytics.transcript_files import VALID
 
@@ -28,7 +29,11 @@ def test_downgrade_and_upgrade_keep_the_turns(engine: Engine) -> None:
         )
     assert turn_count(engine) == 3
     with engine.connect() as connection:
-        command.downgrade(_config(connection), BASELINE)
+        config = _config(connection)
+        previous = (
+            ScriptDirectory.from_config(config).get_revision("0007_transcripts").down_revision
+        )
+        command.downgrade(config, str(previous))  # this revision only
         connection.commit()
     columns = {c["name"] for c in inspect(engine).get_columns("chatsession")}
     assert "external_id" not in columns and turn_count(engine) == 3

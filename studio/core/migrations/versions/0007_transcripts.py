@@ -4,7 +4,7 @@ Existing sessions keep every row (the new columns are NULL for them); the unique
 (assistant, external id, content hash) makes re-importing the same conversation a no-op.
 
 Revision ID: 0007_transcripts
-Revises: 0001_baseline
+Revises: 0006_analytics
 Created: 2026-12-02
 """
 
