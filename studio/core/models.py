@@ -42,6 +42,10 @@ class Assistant(SQLModel, table=True):
     published_version: int | None = Field(default=None)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+    # Optimistic concurrency: every draft save adds one; a save based on an older revision is
+    # refused (studio.access.editing), so two people never silently overwrite each other.
+    draft_revision: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    draft_updated_by: str | None = Field(default=None, max_length=120)
 
 
 class AssistantVersion(SQLModel, table=True):
@@ -149,6 +153,7 @@ class Turn(SQLModel, table=True):
     backend: str = Field(max_length=40, index=True)
     model: str = Field(max_length=120, index=True)
     created_at: datetime = Field(default_factory=utcnow, index=True)
+    user_name: str | None = Field(default=None, max_length=120, index=True)  # who sent it
     user_message: str = Field(sa_column=Column(Text, nullable=False))
     reply: str = Field(default="", sa_column=Column(Text, nullable=False))
     status: TurnStatus = Field(default=TurnStatus.OK, index=True)
@@ -191,3 +196,55 @@ class ModelPrice(SQLModel, table=True):
     model: str = Field(primary_key=True, max_length=120)
     input_per_million: float = Field(ge=0)
     output_per_million: float = Field(ge=0)
+
+
+# --------------------------------------------------------------------------- team (access)
+
+
+class UserRole(StrEnum):
+    VIEWER = "viewer"  # reads, chats, votes
+    EDITOR = "editor"  # + designs assistants, knowledge, suites
+    ADMIN = "admin"  # + settings, users, deletion, the audit log
+
+
+class StudioUser(SQLModel, table=True):
+    """A person who signs in (password mode) or is known from the identity provider (OIDC)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=120, unique=True, index=True)  # lower-case; OIDC: email
+    display_name: str = Field(default="", max_length=120)
+    role: UserRole = Field(default=UserRole.VIEWER)
+    # argon2id hash (never the password); None for a user who signs in through the IdP only.
+    password_hash: str | None = Field(default=None, max_length=255)
+    is_active: bool = Field(default=True)
+    failed_attempts: int = Field(default=0)
+    locked_until: datetime | None = Field(default=None)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_login_at: datetime | None = Field(default=None)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who changed what, when: field paths with old -> new values (secrets never included)."""
+
+    __table_args__ = (Index("ix_auditentry_target", "target_type", "target_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    actor: str = Field(max_length=120, index=True)
+    action: str = Field(max_length=60, index=True)
+    target_type: str = Field(max_length=40)
+    target_id: str = Field(default="", max_length=64)
+    target_label: str = Field(default="", max_length=255)
+    changes: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+
+
+class StoredSecret(SQLModel, table=True):
+    """A provider key an admin stored in the studio, encrypted (Fernet) with STUDIO_SECRET_KEY."""
+
+    name: str = Field(primary_key=True, max_length=80)
+    ciphertext: str = Field(sa_column=Column(Text, nullable=False))
+    hint: str = Field(default="", max_length=16)  # e.g. "sk-…9f3a", safe to show
+    updated_at: datetime = Field(default_factory=utcnow)
+    updated_by: str = Field(default="", max_length=120)
