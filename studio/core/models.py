@@ -154,6 +154,7 @@ class Turn(SQLModel, table=True):
     model: str = Field(max_length=120, index=True)
     created_at: datetime = Field(default_factory=utcnow, index=True)
     user_name: str | None = Field(default=None, max_length=120, index=True)  # who sent it
+    provider: str | None = Field(default=None, max_length=200)  # the backend's label (its URL)
     user_message: str = Field(sa_column=Column(Text, nullable=False))
     reply: str = Field(default="", sa_column=Column(Text, nullable=False))
     status: TurnStatus = Field(default=TurnStatus.OK, index=True)

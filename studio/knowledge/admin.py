@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlmodel import Session, col
 
+from studio.access.roles import SYSTEM, acting_as
 from studio.core.config import get_settings
 from studio.core.db import session_scope
 from studio.core.errors import KnowledgeError
@@ -214,7 +215,7 @@ def start_demo_indexing(*, engine: Engine, store: KnowledgeStore) -> threading.T
 
     def run() -> None:
         try:
-            with session_scope(engine) as session:
+            with acting_as(SYSTEM), session_scope(engine) as session:  # threads start unset
                 index_demo_knowledge(session=session, store=store)
         except Exception:  # a background failure must not kill the app; the page shows the rows
             log.exception("Indexing the demo documents failed")

@@ -17,6 +17,8 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlmodel import Session, col
 
+from studio.access import audit
+from studio.access.roles import Permission, require
 from studio.core.db import session_scope
 from studio.core.errors import Conflict, IndexingStopped, KnowledgeError, StudioError
 from studio.core.models import Document
@@ -99,6 +101,7 @@ def running_job(engine: Engine, knowledge_base_id: int) -> IndexingJob | None:
 
 def request_stop(engine: Engine, knowledge_base_id: int) -> None:
     """Ask the running job of a knowledge base to stop at its next safe point."""
+    require(Permission.EDIT_KNOWLEDGE)
     with _lock:
         entry = _entries.get(_key(engine, knowledge_base_id))
         if entry is None or entry.job.finished:
@@ -117,6 +120,7 @@ def start_upload(
 ) -> IndexingJob:
     """Index `files` in the background. Raises NotFound if the knowledge base is gone, Conflict
     if it is already being indexed."""
+    require(Permission.EDIT_KNOWLEDGE)
 
     def work(session: Session, progress: _Progress, stop: Callable[[], bool]) -> list[FileOutcome]:
         return add_files(
@@ -129,7 +133,15 @@ def start_upload(
             should_stop=stop,
         )
 
-    return _start(engine, knowledge_base_id, "upload", len(files), work)
+    job = _start(engine, knowledge_base_id, "upload", len(files), work)
+    audit.record_now(
+        engine=engine,
+        action="knowledge.upload",
+        target_type="knowledge_base",
+        target_id=knowledge_base_id,
+        changes=audit.changed(files=(None, [f.name for f in files])),
+    )
+    return job
 
 
 def start_reindex(
@@ -145,6 +157,7 @@ def start_reindex(
     is ready). Raises NotFound if the knowledge base is gone, Conflict if it is already being
     indexed, KnowledgeError if the embedding cannot run here or the chunking is out of range
     (checked before the job starts)."""
+    require(Permission.EDIT_KNOWLEDGE)
     with session_scope(engine) as session:
         kb = load_knowledge_base(session, knowledge_base_id)
         current = (kb.embedding, kb.chunk_size, kb.chunk_overlap)
@@ -166,7 +179,19 @@ def start_reindex(
             should_stop=stop,
         )
 
-    return _start(engine, knowledge_base_id, "reindex", total, work)
+    job = _start(engine, knowledge_base_id, "reindex", total, work)
+    audit.record_now(
+        engine=engine,
+        action="knowledge.reindex",
+        target_type="knowledge_base",
+        target_id=knowledge_base_id,
+        changes=audit.changed(
+            embedding=(current[0], embedding or current[0]),
+            chunk_size=(current[1], chunk_size or current[1]),
+            chunk_overlap=(current[2], current[2] if chunk_overlap is None else chunk_overlap),
+        ),
+    )
+    return job
 
 
 def start_retry(
@@ -179,6 +204,7 @@ def start_retry(
     """Index documents again from their kept originals in the background (default: every
     document that is not ready). Raises NotFound if the knowledge base is gone, Conflict if it is
     already being indexed, KnowledgeError if there is nothing to retry."""
+    require(Permission.EDIT_KNOWLEDGE)
     with session_scope(engine) as session:
         load_knowledge_base(session, knowledge_base_id)
         ids = list(
@@ -197,7 +223,15 @@ def start_retry(
             should_stop=stop,
         )
 
-    return _start(engine, knowledge_base_id, "retry", len(ids), work)
+    job = _start(engine, knowledge_base_id, "retry", len(ids), work)
+    audit.record_now(
+        engine=engine,
+        action="knowledge.retry",
+        target_type="knowledge_base",
+        target_id=knowledge_base_id,
+        changes=audit.changed(documents=(None, ids)),
+    )
+    return job
 
 
 _Progress = Callable[[int, int, str], None]

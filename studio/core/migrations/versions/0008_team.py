@@ -79,11 +79,15 @@ def upgrade() -> None:
             sa.Column("user_name", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True)
         )
         batch_op.create_index(batch_op.f("ix_turn_user_name"), ["user_name"], unique=False)
+        batch_op.add_column(
+            sa.Column("provider", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True)
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("turn", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_turn_user_name"))
+        batch_op.drop_column("provider")
         batch_op.drop_column("user_name")
 
     with op.batch_alter_table("assistant", schema=None) as batch_op:
