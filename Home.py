@@ -25,6 +25,7 @@ PAGES = {
     ],
     "Studio": [
         st.Page("pages/settings.py", title="Settings", icon=":material/settings:"),
+        st.Page("pages/team.py", title="Team & audit log", icon=":material/group:"),
     ],
 }
 
@@ -34,10 +35,12 @@ navigation = st.navigation(PAGES)
 # sidebar (every file in pages/) until st.navigation replaces it, so it must come first.
 from studio.core.errors import StudioError  # noqa: E402
 from studio.ui import state  # noqa: E402
+from studio.ui.auth import sign_in_gate  # noqa: E402
 from studio.ui.navigation import mark_entered  # noqa: E402
 from studio.ui.sidebar import assistant_picker  # noqa: E402
 
 mark_entered()
+sign_in_gate()  # who acts in this run (stops here with the sign-in screen while nobody is)
 try:
     assistant_picker()
 except StudioError as error:

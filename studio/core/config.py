@@ -57,6 +57,11 @@ class Settings(BaseSettings):
         description="Sign-in: off (one local user, an admin), password (studio users), or oidc "
         "(Streamlit's st.login with the identity provider in .streamlit/secrets.toml [auth]).",
     )
+    oidc_provider: str | None = Field(
+        default=None,
+        description="With auth_mode oidc: the provider name under [auth.<name>] in secrets.toml "
+        "(unset: the single [auth] provider).",
+    )
     secret_key: SecretStr | None = Field(
         default=None,
         description="Fernet key that encrypts provider keys an admin stores in Settings; "
@@ -73,7 +78,7 @@ class Settings(BaseSettings):
     )
     sign_in_lockout_s: int = Field(default=300, ge=1, description="How long it then waits.")
 
-    @field_validator("database_url", "chroma_host", "llm_base_url", mode="before")
+    @field_validator("database_url", "chroma_host", "llm_base_url", "oidc_provider", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
