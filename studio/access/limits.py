@@ -1,4 +1,4 @@
-"""Usage limits for real models: turns per person per minute, and a daily spend cap per
+"""Usage limits for real models: turns per person and provider per minute, and a daily spend cap per
 provider (the estimated cost each logged turn carries, from the price table). The offline
 simulator is never limited. Counted in SQL, so the limits hold across studio processes.
 """
@@ -48,7 +48,7 @@ def check_turn(*, engine: Engine, provider: str, simulated: bool) -> None:
         recent = session.execute(
             select(func.count(), func.min(col(Turn.created_at))).where(
                 col(Turn.user_name) == actor.name,
-                col(Turn.provider).is_not(None),
+                col(Turn.provider) == provider,
                 col(Turn.created_at) > now - timedelta(minutes=1),
             )
         ).one()
