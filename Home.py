@@ -40,10 +40,11 @@ from studio.ui.navigation import mark_entered  # noqa: E402
 from studio.ui.sidebar import assistant_picker  # noqa: E402
 
 mark_entered()
-sign_in_gate()  # who acts in this run (stops here with the sign-in screen while nobody is)
-try:
-    assistant_picker()
-except StudioError as error:
-    st.sidebar.error(str(error))
+# Who acts in this run; the page itself shows the sign-in screen while nobody is signed in.
+if sign_in_gate(interactive=False).signed_in:
+    try:
+        assistant_picker()
+    except StudioError as error:
+        st.sidebar.error(str(error))
 state.show_flash()
 navigation.run()

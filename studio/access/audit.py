@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import distinct, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
@@ -149,7 +149,7 @@ def filter_choices(*, session: Session) -> dict[str, list[str]]:
     require(Permission.VIEW_AUDIT)
     return {
         name: sorted(
-            v for v in session.execute(select(distinct(getattr(AuditEntry, name)))).scalars()
+            v for v in session.execute(select(getattr(AuditEntry, name)).distinct()).scalars()
         )
         for name in ("actor", "action", "target_type")
     }

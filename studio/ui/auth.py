@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from studio.access import roles, users
-from studio.access.roles import LOCAL, Actor
+from studio.access.roles import ANONYMOUS, LOCAL, Actor
 from studio.core.config import get_settings
 from studio.core.db import session_scope
 from studio.core.errors import StudioError
@@ -64,15 +64,32 @@ def _sign_out() -> None:
     st.rerun()
 
 
-def sign_in_gate() -> Actor:
+def sign_in_gate(*, interactive: bool = True) -> Actor:
     """The actor of this run (set for every studio function it calls); while sign-in is on and
-    nobody is signed in, draws the sign-in screen and stops the run."""
+    nobody is signed in, draws the sign-in screen and stops the run.
+
+    Every page calls it through `run_inside_studio`, so a page Streamlit runs on its own is gated
+    too. Home.py calls it first with `interactive=False` (nothing drawn, never stops; ANONYMOUS
+    when nobody is signed in) to leave the sidebar's assistant list out until someone is.
+    """
     roles.set_actor(None)  # a script thread may be reused: never inherit the last run's person
     mode = get_settings().auth_mode
     if mode == "off":
         roles.set_actor(LOCAL)
         return LOCAL
     actor: Actor | None = None
+    if not interactive:
+        try:
+            if mode == "oidc" and st.user.is_logged_in:
+                with session_scope(get_engine()) as session:
+                    actor = users.actor_for_identity(session=session, claims=st.user.to_dict())
+            elif mode == "password" and st.session_state.get(USER_ID) is not None:
+                with session_scope(get_engine()) as session:
+                    actor = users.actor_of(session=session, user_id=int(st.session_state[USER_ID]))
+        except StudioError:
+            actor = None
+        roles.set_actor(actor or ANONYMOUS)
+        return actor or ANONYMOUS
     try:
         if mode == "oidc":
             actor = _oidc_actor()
