@@ -112,6 +112,19 @@ class Document(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
+class IndexingClaim(SQLModel, table=True):
+    """Which studio process indexes a knowledge base right now (one at a time, across
+    processes); a claim whose heartbeat stopped belongs to a process that died."""
+
+    knowledge_base_id: int = Field(
+        primary_key=True, foreign_key="knowledgebase.id", ondelete="CASCADE"
+    )
+    owner: str = Field(max_length=120)  # host:pid:random of the claiming process
+    kind: str = Field(max_length=20)
+    claimed_at: datetime = Field(default_factory=utcnow)
+    heartbeat_at: datetime = Field(default_factory=utcnow, index=True)
+
+
 # --------------------------------------------------------------------------- conversations
 
 

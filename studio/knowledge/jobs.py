@@ -22,6 +22,7 @@ from studio.access.roles import Permission, require
 from studio.core.db import session_scope
 from studio.core.errors import Conflict, IndexingStopped, KnowledgeError, StudioError
 from studio.core.models import Document
+from studio.knowledge import claims
 from studio.knowledge.ingest import add_files, reindex_all
 from studio.knowledge.retry import documents_to_retry, retry_documents
 from studio.knowledge.store import KnowledgeStore
@@ -248,6 +249,7 @@ def _start(
 ) -> IndexingJob:
     with session_scope(engine) as session:
         load_knowledge_base(session, knowledge_base_id)  # NotFound before anything starts
+    claims.claim(engine=engine, knowledge_base_id=knowledge_base_id, kind=kind)  # or Conflict
     key = _key(engine, knowledge_base_id)
     with _lock:
         current = _entries.get(key)
@@ -298,6 +300,7 @@ def _start(
                 error=_STOPPED[kind] if halted else None,
             )
 
+    run = claims.holding(run, engine=engine, knowledge_base_id=knowledge_base_id)
     thread = threading.Thread(target=run, name=f"index-{kind}-{knowledge_base_id}", daemon=True)
     entry.thread = thread
     thread.start()

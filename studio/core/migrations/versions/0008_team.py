@@ -64,6 +64,21 @@ def upgrade() -> None:
     with op.batch_alter_table("studiouser", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_studiouser_username"), ["username"], unique=True)
 
+    op.create_table(
+        "indexingclaim",
+        sa.Column("knowledge_base_id", sa.Integer(), nullable=False),
+        sa.Column("owner", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+        sa.Column("claimed_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("heartbeat_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["knowledge_base_id"], ["knowledgebase.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("knowledge_base_id"),
+    )
+    with op.batch_alter_table("indexingclaim", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_indexingclaim_heartbeat_at"), ["heartbeat_at"], unique=False
+        )
+
     with op.batch_alter_table("assistant", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("draft_revision", sa.Integer(), server_default="0", nullable=False)
@@ -97,6 +112,7 @@ def downgrade() -> None:
     with op.batch_alter_table("studiouser", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_studiouser_username"))
 
+    op.drop_table("indexingclaim")
     op.drop_table("studiouser")
     op.drop_table("storedsecret")
     with op.batch_alter_table("auditentry", schema=None) as batch_op:
