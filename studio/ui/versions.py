@@ -19,6 +19,7 @@ from studio.design.diffs import ConfigDiff
 from studio.design.prompting import compile_prompt
 from studio.ui import state
 from studio.ui.assistant_admin import show_error
+from studio.ui.permissions import EDIT, lock
 from studio.ui.resources import get_engine
 
 DRAFT = 0  # selectbox value standing for the draft (versions start at 1)
@@ -109,7 +110,7 @@ def save_form(detail: AssistantDetail) -> None:
             "Note", max_chars=500, placeholder="What changed and why, e.g. 'Warmer greetings'"
         )
         clicked = st.form_submit_button(
-            "Save version", type="primary", disabled=not detail.has_unsaved_changes
+            "Save version", type="primary", **lock(EDIT, busy=not detail.has_unsaved_changes)
         )
     if clicked:
         number = (latest or 0) + 1
@@ -156,7 +157,7 @@ def version_actions(detail: AssistantDetail, history: list[VersionSummary]) -> N
             key=f"restore_ok_{detail.id}",
             help="Unsaved draft edits are lost unless you save them as a version first.",
         )
-        if st.button("Restore into draft", disabled=not sure, key=f"restore_{detail.id}"):
+        if st.button("Restore into draft", key=f"restore_{detail.id}", **lock(EDIT, busy=not sure)):
             write(
                 lambda s: versions.restore_version(
                     session=s, assistant_id=detail.id, number=chosen
@@ -166,14 +167,14 @@ def version_actions(detail: AssistantDetail, history: list[VersionSummary]) -> N
     with publish_col.container(border=True):
         if detail.published_version == chosen:
             st.caption(f"Version {chosen} is the published version.")
-            if st.button("Unpublish", key=f"unpublish_{detail.id}"):
+            if st.button("Unpublish", key=f"unpublish_{detail.id}", **lock(EDIT)):
                 write(
                     lambda s: versions.unpublish(session=s, assistant_id=detail.id),
                     success="Publication withdrawn.",
                 )
         else:
             st.caption("Mark this version as the one in production.")
-            if st.button(f"Publish version {chosen}", key=f"publish_{detail.id}"):
+            if st.button(f"Publish version {chosen}", key=f"publish_{detail.id}", **lock(EDIT)):
                 write(
                     lambda s: versions.publish_version(
                         session=s, assistant_id=detail.id, number=chosen
