@@ -166,3 +166,19 @@ def test_reloading_after_a_conflict_shows_their_version() -> None:
     assert not at.exception
     assert at.text_input(key=key).value == "Bob Corp"
     assert not any("changed by bob" in e.value for e in at.error)
+
+
+def test_in_oidc_mode_nobody_signed_in_is_offered_the_company_sign_in(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("STUDIO_AUTH_MODE", "oidc")
+    get_settings.cache_clear()
+    at = AppTest.from_file(HOME, default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == "Sign in"
+    assert _button(at, "Sign in with your company account")
+    assert not at.sidebar.selectbox  # no assistant names before sign-in
+    _button(at, "Sign in with your company account").click().run()
+    assert not at.exception
+    assert "not set up" in at.error[0].value  # no [auth] section in this test's secrets

@@ -8,6 +8,7 @@ the identity provider's verified e-mail must be a studio user.
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.errors import StreamlitAuthError
 
 from studio.access import roles, users
 from studio.access.roles import ANONYMOUS, LOCAL, Actor
@@ -42,16 +43,24 @@ def _sign_in_form() -> None:
         st.rerun()
 
 
+def _logged_in() -> bool:
+    # Without an [auth] section (or under AppTest) st.user has no is_logged_in at all.
+    return bool(st.user.get("is_logged_in", False))
+
+
 def _oidc_actor() -> Actor | None:
-    if not st.user.is_logged_in:
+    if not _logged_in():
         st.title("Sign in")
         st.caption("This studio signs you in through your company's identity provider.")
         provider = get_settings().oidc_provider
         if st.button("Sign in with your company account", type="primary"):
-            if provider:
-                st.login(provider)
-            else:
-                st.login()
+            try:
+                if provider:
+                    st.login(provider)
+                else:
+                    st.login()
+            except StreamlitAuthError as error:  # no [auth] in secrets.toml, Authlib missing…
+                st.error(f"Sign-in through the identity provider is not set up: {error}")
         return None
     with session_scope(get_engine()) as session:
         return users.actor_for_identity(session=session, claims=st.user.to_dict())
@@ -80,7 +89,7 @@ def sign_in_gate(*, interactive: bool = True) -> Actor:
     actor: Actor | None = None
     if not interactive:
         try:
-            if mode == "oidc" and st.user.is_logged_in:
+            if mode == "oidc" and _logged_in():
                 with session_scope(get_engine()) as session:
                     actor = users.actor_for_identity(session=session, claims=st.user.to_dict())
             elif mode == "password" and st.session_state.get(USER_ID) is not None:
@@ -99,7 +108,7 @@ def sign_in_gate(*, interactive: bool = True) -> Actor:
     except StudioError as error:
         st.session_state.pop(USER_ID, None)
         st.error(str(error))
-        if mode == "oidc" and st.user.is_logged_in:
+        if mode == "oidc" and _logged_in():
             st.button("Sign out", on_click=st.logout)
         st.stop()
     if actor is None:
