@@ -33,6 +33,7 @@ PAGES = {
     ],
     "Studio": [
         st.Page("pages/settings.py", title="Settings", icon=":material/settings:"),
+        st.Page("pages/team.py", title="Team & audit log", icon=":material/group:"),
     ],
 }
 
@@ -42,6 +43,7 @@ navigation = st.navigation(PAGES)
 # sidebar (every file in pages/) until st.navigation replaces it, so it must come first.
 from studio.core.errors import StudioError  # noqa: E402
 from studio.ui import state  # noqa: E402
+from studio.ui.auth import sign_in_gate  # noqa: E402
 from studio.ui.navigation import mark_entered  # noqa: E402
 from studio.ui.resources import get_engine  # noqa: E402
 from studio.ui.sidebar import assistant_picker  # noqa: E402
@@ -52,9 +54,11 @@ try:
 except StudioError as error:
     st.error(str(error), icon=":material/database:")
     st.stop()
-try:
-    assistant_picker()
-except StudioError as error:
-    st.sidebar.error(str(error))
+# Who acts in this run; the page itself shows the sign-in screen while nobody is signed in.
+if sign_in_gate(interactive=False).signed_in:
+    try:
+        assistant_picker()
+    except StudioError as error:
+        st.sidebar.error(str(error))
 state.show_flash()
 navigation.run()

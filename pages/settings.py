@@ -3,10 +3,12 @@
 import pandas as pd
 import streamlit as st
 
+from studio.access.roles import Permission, why_not
 from studio.chat import presets, pricing
 from studio.core.config import get_settings
 from studio.core.db import session_scope
 from studio.core.errors import StudioError
+from studio.ui import key_panel
 from studio.ui.navigation import run_inside_studio
 from studio.ui.resources import get_engine
 from studio.ui.untrusted import plain, safe
@@ -21,10 +23,13 @@ endpoint = settings.llm_base_url or "none — the Preview page starts on the off
 st.markdown(
     f"- **Default endpoint:** {endpoint}\n"
     f"- **API key:** {presets.api_key_status()} (STUDIO_LLM_API_KEY or OPENAI_API_KEY, in the "
-    "environment or `.streamlit/secrets.toml`; never stored by the studio)\n"
+    "environment or `.streamlit/secrets.toml`, or stored encrypted below)\n"
     f"- **Request timeout:** {settings.llm_timeout_s:.0f} s · "
     f"**retries:** {settings.llm_max_retries}"
 )
+
+key_panel.limits_caption()
+key_panel.stored_key_panel()
 
 st.subheader("Model prices")
 st.caption("US dollars per million tokens, used to estimate the cost of each turn. The offline "
@@ -41,6 +46,10 @@ columns = {"model": "Model", "input_per_million": "Input $/M", "output_per_milli
 table = table.rename(columns={**columns, "is_default": "Default"})
 st.dataframe(table, hide_index=True, width="stretch")
 
+denied = why_not(Permission.MANAGE_SETTINGS)
+if denied:
+    st.caption(denied)
+    st.stop()
 with st.form("price_form", clear_on_submit=True):
     st.markdown("**Set a price**")
     model_col, in_col, out_col = st.columns([2, 1, 1])

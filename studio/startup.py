@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Engine
 
+from studio.access.roles import SYSTEM, acting_as
 from studio.core.config import Settings
 from studio.core.db import make_engine, session_scope
 from studio.core.redaction import install_log_redaction
@@ -19,7 +20,7 @@ def prepare_database(url: str, *, seed_demo: bool) -> Engine:
     engine = make_engine(url)
     upgrade_database(engine)
     if seed_demo:
-        with session_scope(engine) as session:
+        with acting_as(SYSTEM), session_scope(engine) as session:
             seeding.seed_demo_assistants(session=session)
     return engine
 
@@ -31,12 +32,13 @@ def prepare_knowledge(
     (in a background thread unless `background` is False: it takes a few seconds).
     Raises KnowledgeError if the store cannot be opened."""
     store = open_store(settings)
-    with session_scope(engine) as session:
-        reconcile(session=session, store=store)
-    if settings.seed_demo:
-        if background:
-            start_demo_indexing(engine=engine, store=store)
-        else:
-            with session_scope(engine) as session:
-                index_demo_knowledge(session=session, store=store)
+    with acting_as(SYSTEM):  # start-up work is the studio's own, whoever's session started it
+        with session_scope(engine) as session:
+            reconcile(session=session, store=store)
+        if settings.seed_demo:
+            if background:
+                start_demo_indexing(engine=engine, store=store)
+            else:
+                with session_scope(engine) as session:
+                    index_demo_knowledge(session=session, store=store)
     return store

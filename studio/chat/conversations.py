@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
+from studio.access.roles import Permission, current_actor, require
 from studio.chat.results import TurnResult, TurnTarget
 from studio.core.db import retry_locked, write_scope
 from studio.core.errors import InvalidInput, NotFound, StudioError
@@ -121,6 +122,8 @@ def _write_turn(
         source=source,
         backend=result.backend,
         model=result.model,
+        user_name=current_actor().name,
+        provider=result.backend_label[:200],
         user_message=result.user_message,
         reply=result.reply,
         status=result.status,
@@ -230,6 +233,7 @@ def _feedback_row(session: Session, turn_id: int) -> Feedback:
 
 def rate_turn(*, session: Session, turn_id: int, rating: int, comment: str = "") -> None:
     """Store 👍 (+1) or 👎 (-1) with an optional comment. Raises InvalidInput/NotFound."""
+    require(Permission.FEEDBACK)
     if rating not in (1, -1):
         raise InvalidInput("A rating is 👍 or 👎.")
     comment = comment.strip()
@@ -243,6 +247,7 @@ def rate_turn(*, session: Session, turn_id: int, rating: int, comment: str = "")
 
 def correct_turn(*, session: Session, turn_id: int, corrected_reply: str) -> None:
     """Store the answer the assistant should have given. Raises InvalidInput/NotFound."""
+    require(Permission.FEEDBACK)
     text = corrected_reply.strip()
     if not text:
         raise InvalidInput("Write the corrected reply first.")

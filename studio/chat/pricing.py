@@ -9,6 +9,8 @@ from __future__ import annotations
 from pydantic import BaseModel, Field, ValidationError
 from sqlmodel import Session, select
 
+from studio.access import audit
+from studio.access.roles import Permission, require
 from studio.core.errors import InvalidInput, NotFound, problems_from_validation
 from studio.core.models import ModelPrice
 
@@ -67,6 +69,7 @@ def set_price(
     *, session: Session, model: str, input_per_million: float, output_per_million: float
 ) -> PriceRow:
     """Store a price for `model`. Raises InvalidInput if the name or a price is not valid."""
+    require(Permission.MANAGE_SETTINGS)
     try:
         row = PriceRow(
             model=model.strip(),
@@ -80,6 +83,19 @@ def set_price(
     stored = session.get(ModelPrice, row.model) or ModelPrice(
         model=row.model, input_per_million=0, output_per_million=0
     )
+    old = get_price(session=session, model=row.model) or PriceRow(
+        model=row.model, input_per_million=0, output_per_million=0
+    )
+    audit.record(
+        session=session,
+        action="settings.price",
+        target_type="price",
+        target_id=row.model,
+        target_label=row.model,
+        changes=audit.changes_between(
+            old.model_dump(exclude={"model"}), row.model_dump(exclude={"model"})
+        ),
+    )
     stored.input_per_million = row.input_per_million
     stored.output_per_million = row.output_per_million
     session.add(stored)
@@ -89,9 +105,21 @@ def set_price(
 
 def delete_price(*, session: Session, model: str) -> None:
     """Remove a stored price (a default comes back). Raises NotFound if none is stored."""
+    require(Permission.MANAGE_SETTINGS)
     stored = session.get(ModelPrice, model)
     if stored is None:
         raise NotFound(f'No stored price for "{model}".')
+    audit.record(
+        session=session,
+        action="settings.price_removed",
+        target_type="price",
+        target_id=model,
+        target_label=model,
+        changes=audit.changed(
+            input_per_million=(stored.input_per_million, None),
+            output_per_million=(stored.output_per_million, None),
+        ),
+    )
     session.delete(stored)
     session.flush()
 

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
+from studio.access import limits
 from studio.chat import conversations, insights, pricing, tagging
 from studio.chat.grounding import (
     HistoryMessage,
@@ -127,7 +128,8 @@ def run_turn(
     log: bool = True,
     comparison_id: str | None = None,
 ) -> TurnResult:
-    """Run one turn and log it. Raises InvalidInput if the message is empty or too long.
+    """Run one turn and log it. Raises InvalidInput if the message is empty or too long,
+    PermissionDenied if the actor may not chat, LimitReached past a real model's limits.
 
     Takes an engine rather than a session on purpose: a turn may wait a minute for a model, and
     retrieval and logging each use their own short unit of work (logging must never break chat).
@@ -136,6 +138,9 @@ def run_turn(
     # One deadline for the whole turn: retrieval (an endpoint embedding) and every model round.
     deadline = time.monotonic() + deadline_s
     text = insights.check_message(message)
+    limits.check_turn(
+        engine=engine, provider=backend.label, simulated=backend.name == SIMULATOR_NAME
+    )
     config = target.config
     model_name = (
         SIMULATOR_MODEL if backend.name == SIMULATOR_NAME else (model or config.model.model)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import NoReturn, TypeVar
@@ -9,9 +10,11 @@ from typing import NoReturn, TypeVar
 import typer
 from sqlalchemy.engine import Engine
 
+from studio.access.roles import Actor, acting_as
 from studio.core.config import get_settings
 from studio.core.db import make_engine
 from studio.core.errors import ImportFailed, InvalidInput, StudioError
+from studio.core.models import UserRole
 from studio.core.schema import upgrade_database
 
 app = typer.Typer(
@@ -49,15 +52,22 @@ def where(engine: Engine) -> str:
     return engine.url.render_as_string(hide_password=True)
 
 
+def cli_actor() -> Actor:
+    """Who acts for a command: whoever can run the CLI can reach the database itself, so they
+    act as an admin, and the audit log names them (cli:<login>)."""
+    return Actor(name=f"cli:{getpass.getuser()}"[:120], role=UserRole.ADMIN)
+
+
 @contextmanager
 def database() -> Iterator[Engine]:
-    """An engine on the database in force, upgraded to the newest schema."""
+    """An engine on the database in force, upgraded to the newest schema, used as `cli_actor`."""
     engine = run(lambda: make_engine(get_settings().resolved_database_url))
-    try:
-        run(lambda: upgrade_database(engine))
-        yield engine
-    finally:
-        engine.dispose()
+    with acting_as(cli_actor()):
+        try:
+            run(lambda: upgrade_database(engine))
+            yield engine
+        finally:
+            engine.dispose()
 
 
 def version_number(value: str) -> int | None:

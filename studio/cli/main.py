@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from studio.cli import analytics, assistants, suites  # noqa: F401  (each registers its commands)
+from studio.cli import analytics, assistants, suites, team  # noqa: F401  (each registers its commands)
 from studio.cli.common import app
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -67,7 +67,33 @@ class Settings(BaseSettings):
     llm_timeout_s: float = Field(default=30.0, gt=0)
     llm_max_retries: int = Field(default=2, ge=0, le=10)
 
-    @field_validator("database_url", "chroma_host", "llm_base_url", mode="before")
+    auth_mode: Literal["off", "password", "oidc"] = Field(
+        default="off",
+        description="Sign-in: off (one local user, an admin), password (studio users), or oidc "
+        "(Streamlit's st.login with the identity provider in .streamlit/secrets.toml [auth]).",
+    )
+    oidc_provider: str | None = Field(
+        default=None,
+        description="With auth_mode oidc: the provider name under [auth.<name>] in secrets.toml "
+        "(unset: the single [auth] provider).",
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Fernet key that encrypts provider keys an admin stores in Settings; "
+        "without it keys can only come from the environment.",
+    )
+    turns_per_minute: int = Field(
+        default=20, ge=1, description="Most real-model turns one person may send per minute."
+    )
+    daily_spend_cap_usd: float = Field(
+        default=10.0, ge=0, description="Estimated USD a real provider may cost per UTC day."
+    )
+    max_sign_in_attempts: int = Field(
+        default=5, ge=1, description="Wrong passwords in a row before the account waits."
+    )
+    sign_in_lockout_s: int = Field(default=300, ge=1, description="How long it then waits.")
+
+    @field_validator("database_url", "chroma_host", "llm_base_url", "oidc_provider", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

@@ -45,6 +45,22 @@ class Conflict(StudioError):
     """The change clashes with what is already stored (a duplicate name, a stale draft…)."""
 
 
+class PermissionDenied(StudioError):
+    """The person signed in may not do this (their role lacks the permission)."""
+
+
+class NotSignedIn(PermissionDenied):
+    """Sign-in is on and nobody is signed in (or the account is disabled or locked)."""
+
+
+class EditConflict(Conflict):
+    """Someone else saved the draft since it was loaded; `problems` lists what they changed."""
+
+
+class LimitReached(StudioError):
+    """A usage limit (turns per minute, daily spend) was reached; the message says until when."""
+
+
 class ImportFailed(StudioError):
     """An imported file could not be read or does not describe a valid assistant."""
 

@@ -43,6 +43,10 @@ class Assistant(SQLModel, table=True):
     published_version: int | None = Field(default=None)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+    # Optimistic concurrency: every draft save adds one; a save based on an older revision is
+    # refused (studio.access.editing), so two people never silently overwrite each other.
+    draft_revision: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    draft_updated_by: str | None = Field(default=None, max_length=120)
 
 
 class AssistantVersion(SQLModel, table=True):
@@ -126,6 +130,19 @@ class Document(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
+class IndexingClaim(SQLModel, table=True):
+    """Which studio process indexes a knowledge base right now (one at a time, across
+    processes); a claim whose heartbeat stopped belongs to a process that died."""
+
+    knowledge_base_id: int = Field(
+        primary_key=True, foreign_key="knowledgebase.id", ondelete="CASCADE"
+    )
+    owner: str = Field(max_length=120)  # host:pid:random of the claiming process
+    kind: str = Field(max_length=20)
+    claimed_at: datetime = Field(default_factory=utcnow)
+    heartbeat_at: datetime = Field(default_factory=utcnow, index=True)
+
+
 # --------------------------------------------------------------------------- conversations
 
 
@@ -191,6 +208,8 @@ class Turn(SQLModel, table=True):
     backend: str = Field(max_length=40, index=True)
     model: str = Field(max_length=120, index=True)
     created_at: datetime = Field(default_factory=utcnow, index=True)
+    user_name: str | None = Field(default=None, max_length=120, index=True)  # who sent it
+    provider: str | None = Field(default=None, max_length=200)  # the backend's label (its URL)
     user_message: str = Field(sa_column=Column(Text, nullable=False))
     reply: str = Field(default="", sa_column=Column(Text, nullable=False))
     status: TurnStatus = Field(default=TurnStatus.OK, index=True)
@@ -370,3 +389,55 @@ class PublishGate(SQLModel, table=True):
     no_regressions: bool = True
     override_reason: str = Field(default="", max_length=500)  # for the admin override (sign-in)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+# --------------------------------------------------------------------------- team (access)
+
+
+class UserRole(StrEnum):
+    VIEWER = "viewer"  # reads, chats, votes
+    EDITOR = "editor"  # + designs assistants, knowledge, suites
+    ADMIN = "admin"  # + settings, users, deletion, the audit log
+
+
+class StudioUser(SQLModel, table=True):
+    """A person who signs in (password mode) or is known from the identity provider (OIDC)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=120, unique=True, index=True)  # lower-case; OIDC: email
+    display_name: str = Field(default="", max_length=120)
+    role: UserRole = Field(default=UserRole.VIEWER)
+    # argon2id hash (never the password); None for a user who signs in through the IdP only.
+    password_hash: str | None = Field(default=None, max_length=255)
+    is_active: bool = Field(default=True)
+    failed_attempts: int = Field(default=0)
+    locked_until: datetime | None = Field(default=None)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_login_at: datetime | None = Field(default=None)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who changed what, when: field paths with old -> new values (secrets never included)."""
+
+    __table_args__ = (Index("ix_auditentry_target", "target_type", "target_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    actor: str = Field(max_length=120, index=True)
+    action: str = Field(max_length=60, index=True)
+    target_type: str = Field(max_length=40)
+    target_id: str = Field(default="", max_length=64)
+    target_label: str = Field(default="", max_length=255)
+    changes: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+
+
+class StoredSecret(SQLModel, table=True):
+    """A provider key an admin stored in the studio, encrypted (Fernet) with STUDIO_SECRET_KEY."""
+
+    name: str = Field(primary_key=True, max_length=80)
+    ciphertext: str = Field(sa_column=Column(Text, nullable=False))
+    hint: str = Field(default="", max_length=16)  # e.g. "sk-…9f3a", safe to show
+    updated_at: datetime = Field(default_factory=utcnow)
+    updated_by: str = Field(default="", max_length=120)

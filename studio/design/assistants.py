@@ -18,6 +18,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
+from studio.access import audit
+from studio.access.roles import Permission, require
 from studio.core.errors import (
     Conflict,
     FieldProblem,
@@ -275,6 +277,7 @@ def create_assistant(
     Raises InvalidInput if a field is empty or too long, NotFound for an unknown template,
     Conflict if the name is used (case-insensitively).
     """
+    require(Permission.EDIT_ASSISTANT)
     name = _clean_name(name)
     description = _clean_description(description)
     if template:
@@ -293,6 +296,14 @@ def create_assistant(
     _ensure_free(session, name)
     row = _insert(session, name=name, description=description, config=config, template=template)
     assert row.id is not None
+    audit.record(
+        session=session,
+        action="assistant.create",
+        target_type="assistant",
+        target_id=row.id,
+        target_label=row.name,
+        changes=audit.changed(template=(None, template)),
+    )
     return get_assistant(session=session, assistant_id=row.id)
 
 
@@ -300,6 +311,7 @@ def create_from_config(
     *, session: Session, name: str, config: AssistantConfig, description: str = ""
 ) -> AssistantDetail:
     """Create an assistant whose draft is `config` (used by import); the name is made unique."""
+    require(Permission.EDIT_ASSISTANT)
     row = _insert(
         session,
         name=unique_name(session=session, base=name),
@@ -307,4 +319,11 @@ def create_from_config(
         config=config,
     )
     assert row.id is not None
+    audit.record(
+        session=session,
+        action="assistant.import",
+        target_type="assistant",
+        target_id=row.id,
+        target_label=row.name,
+    )
     return get_assistant(session=session, assistant_id=row.id)

@@ -11,6 +11,8 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
+from studio.access import editing
+from studio.access.roles import Permission, require
 from studio.core.errors import FieldProblem, InvalidInput, problems_from_validation
 from studio.core.models import Assistant, AssistantVersion, utcnow
 from studio.design.assistants import SECTIONS, AssistantDetail, _load, config_hash, get_assistant
@@ -30,9 +32,16 @@ def _matching_version(session: Session, assistant_id: int, digest: str) -> int |
     ).scalar_one_or_none()
 
 
-def _write_draft(session: Session, row: Assistant, config: AssistantConfig) -> None:
+def _write_draft(
+    session: Session, row: Assistant, config: AssistantConfig, expected_revision: int | None = None
+) -> None:
     assert row.id is not None
-    row.draft_config = config.model_dump(mode="json")
+    editing.write_draft(
+        session=session,
+        row=row,
+        document=config.model_dump(mode="json"),
+        expected_revision=expected_revision,
+    )
     row.draft_base_version = _matching_version(session, row.id, config_hash(config))
     row.draft_updated_at = row.updated_at = utcnow()
     session.add(row)
@@ -69,13 +78,17 @@ def update_draft_section(
     assistant_id: int,
     section: str,
     data: dict[str, Any] | list[Any] | BaseModel,
+    expected_revision: int | None = None,
 ) -> AssistantDetail:
     """Replace one section ("business", "persona", "brand_voice", "tools", "model", "retrieval")
     of the draft. Raises InvalidInput with field problems (paths start with the section).
 
     `data` is the section as a dict or pydantic model; for "tools" a list of tools (or a dict
     ``{"tools": [...]}``). The whole configuration is validated; nothing is written on error.
+    With `expected_revision` (the draft revision the page loaded), raises EditConflict if
+    someone saved the draft since. Raises PermissionDenied unless the actor may edit.
     """
+    require(Permission.EDIT_ASSISTANT)
     if section not in SECTIONS:
         raise InvalidInput(
             f'"{section}" is not a part of an assistant.',
@@ -97,7 +110,7 @@ def update_draft_section(
             for p in exc.problems
         ]
         raise
-    _write_draft(session, row, config)
+    _write_draft(session, row, config, expected_revision)
     return get_assistant(session=session, assistant_id=assistant_id)
 
 
@@ -105,5 +118,6 @@ def replace_draft(
     *, session: Session, assistant_id: int, config: AssistantConfig
 ) -> AssistantDetail:
     """Replace the whole draft with `config`. Raises NotFound if the assistant is gone."""
+    require(Permission.EDIT_ASSISTANT)
     _write_draft(session, _load(session, assistant_id), config)
     return get_assistant(session=session, assistant_id=assistant_id)

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import delete, select
 from sqlmodel import Session, col
 
+from studio.access import audit
+from studio.access.roles import Permission, require
 from studio.core.errors import FieldProblem, InvalidInput
 from studio.core.models import (
     AssistantStatus,
@@ -39,12 +41,22 @@ def rename_assistant(
     *, session: Session, assistant_id: int, name: str, description: str | None = None
 ) -> AssistantDetail:
     """Rename (and optionally re-describe) an assistant. Raises Conflict if the name is used."""
+    require(Permission.EDIT_ASSISTANT)
     row = _load(session, assistant_id)
+    before = {"name": row.name, "description": row.description}
     cleaned = _clean_name(name)
     _ensure_free(session, cleaned, except_id=assistant_id)
     row.name = cleaned
     if description is not None:
         row.description = _clean_description(description)
+    audit.record(
+        session=session,
+        action="assistant.rename",
+        target_type="assistant",
+        target_id=assistant_id,
+        target_label=row.name,
+        changes=audit.changes_between(before, {"name": row.name, "description": row.description}),
+    )
     row.updated_at = utcnow()
     session.add(row)
     session.flush()
@@ -56,6 +68,7 @@ def duplicate_assistant(*, session: Session, assistant_id: int, name: str) -> As
 
     Raises InvalidInput for an empty name, Conflict if the name is used.
     """
+    require(Permission.EDIT_ASSISTANT)
     source = get_assistant(session=session, assistant_id=assistant_id)
     cleaned = _clean_name(name)
     _ensure_free(session, cleaned)
@@ -67,12 +80,29 @@ def duplicate_assistant(*, session: Session, assistant_id: int, name: str) -> As
         template=source.template,
     )
     assert row.id is not None
+    audit.record(
+        session=session,
+        action="assistant.duplicate",
+        target_type="assistant",
+        target_id=row.id,
+        target_label=row.name,
+        changes=audit.changed(copied_from=(None, source.name)),
+    )
     return get_assistant(session=session, assistant_id=row.id)
 
 
 def archive_assistant(*, session: Session, assistant_id: int) -> AssistantDetail:
     """Hide an assistant from the picker and lists; its data and versions are kept."""
+    require(Permission.EDIT_ASSISTANT)
     row = _load(session, assistant_id)
+    audit.record(
+        session=session,
+        action="assistant.archive",
+        target_type="assistant",
+        target_id=assistant_id,
+        target_label=row.name,
+        changes=audit.changed(status=(row.status.value, "archived")),
+    )
     row.status = AssistantStatus.ARCHIVED
     row.updated_at = utcnow()
     session.add(row)
@@ -82,7 +112,16 @@ def archive_assistant(*, session: Session, assistant_id: int) -> AssistantDetail
 
 def unarchive_assistant(*, session: Session, assistant_id: int) -> AssistantDetail:
     """Bring an archived assistant back (published again if it had a published version)."""
+    require(Permission.EDIT_ASSISTANT)
     row = _load(session, assistant_id)
+    audit.record(
+        session=session,
+        action="assistant.unarchive",
+        target_type="assistant",
+        target_id=assistant_id,
+        target_label=row.name,
+        changes=audit.changed(status=(row.status.value, "draft/published")),
+    )
     row.status = AssistantStatus.PUBLISHED if row.published_version else AssistantStatus.DRAFT
     row.updated_at = utcnow()
     session.add(row)
@@ -104,6 +143,7 @@ def delete_assistant(
     returned (start-up reconciliation drops such leftovers). Without one, only SQL rows go now.
     Raises InvalidInput unless `confirm_name` is the assistant's exact name.
     """
+    require(Permission.DELETE_ASSISTANT)
     row = _load(session, assistant_id)
     if normalize_name(confirm_name) != normalize_name(row.name):
         raise InvalidInput(
@@ -125,6 +165,14 @@ def delete_assistant(
         delete(AssistantVersion).where(col(AssistantVersion.assistant_id) == assistant_id)
     )
     session.delete(row)
+    audit.record(
+        session=session,
+        action="assistant.delete",
+        target_type="assistant",
+        target_id=assistant_id,
+        target_label=row.name,
+        changes=audit.changed(deleted=(False, True)),
+    )
     # Intent to remove the vectors and files, committed with the deletion itself: whatever is
     # not removed below (no store here, Chroma down) is finished by start-up reconciliation.
     markers = [StudioMarker(key=drop_marker(key, name)) for key, name in bases]

@@ -9,6 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
+from studio.access import audit
+from studio.access.roles import Permission, require
 from studio.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from studio.core.models import AssistantStatus, AssistantVersion, utcnow
 from studio.design.assistants import (
@@ -31,6 +33,7 @@ def save_version(*, session: Session, assistant_id: int, note: str = "") -> Vers
     version would only clutter the history; edit the draft first.
     Raises InvalidInput if the note is too long.
     """
+    require(Permission.EDIT_ASSISTANT)
     note = (note or "").strip()
     if len(note) > MEDIUM_TEXT:
         raise InvalidInput(
@@ -67,6 +70,14 @@ def save_version(*, session: Session, assistant_id: int, note: str = "") -> Vers
         session.flush()
     except IntegrityError as exc:  # someone saved the same number a moment earlier
         raise Conflict("Another version was saved at the same time. Try again.") from exc
+    audit.record(
+        session=session,
+        action="assistant.version.save",
+        target_type="assistant",
+        target_id=assistant_id,
+        target_label=row.name,
+        changes=audit.changed(version=(None, number), note=("", note)),
+    )
     return VersionSummary(
         number=number,
         note=note,
@@ -148,6 +159,7 @@ def restore_version(*, session: Session, assistant_id: int, number: int) -> Assi
 
     Raises NotFound if the version does not exist.
     """
+    require(Permission.EDIT_ASSISTANT)
     version = get_version(session=session, assistant_id=assistant_id, number=number)
     return replace_draft(session=session, assistant_id=assistant_id, config=version.config)
 
@@ -161,6 +173,15 @@ def publish_version(*, session: Session, assistant_id: int, number: int) -> Assi
     row = _load(session, assistant_id)
     if row.status == AssistantStatus.ARCHIVED:
         raise Conflict(f'"{row.name}" is archived. Restore it from the archive before publishing.')
+    require(Permission.EDIT_ASSISTANT)
+    audit.record(
+        session=session,
+        action="assistant.publish",
+        target_type="assistant",
+        target_id=assistant_id,
+        target_label=row.name,
+        changes=audit.changed(published_version=(row.published_version, number)),
+    )
     row.published_version = number
     row.status = AssistantStatus.PUBLISHED
     row.updated_at = utcnow()
@@ -171,7 +192,16 @@ def publish_version(*, session: Session, assistant_id: int, number: int) -> Assi
 
 def unpublish(*, session: Session, assistant_id: int) -> AssistantDetail:
     """Withdraw the published version; the assistant goes back to draft status."""
+    require(Permission.EDIT_ASSISTANT)
     row = _load(session, assistant_id)
+    audit.record(
+        session=session,
+        action="assistant.unpublish",
+        target_type="assistant",
+        target_id=assistant_id,
+        target_label=row.name,
+        changes=audit.changed(published_version=(row.published_version, None)),
+    )
     row.published_version = None
     if row.status == AssistantStatus.PUBLISHED:
         row.status = AssistantStatus.DRAFT

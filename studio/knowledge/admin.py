@@ -15,10 +15,12 @@ from sqlalchemy import select
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlmodel import Session, col
 
+from studio.access.roles import SYSTEM, acting_as
 from studio.core.config import Settings, get_settings
 from studio.core.db import session_scope
 from studio.core.errors import KnowledgeError
 from studio.core.models import Assistant, Document, DocumentStatus, KnowledgeBase, StudioMarker
+from studio.knowledge import claims
 from studio.knowledge.bases import UploadedFile, create_knowledge_base, get_knowledge_base
 from studio.knowledge.ingest import add_files, upload_path, uploads_dir, uploads_root
 from studio.knowledge.retry import retry_document
@@ -162,6 +164,8 @@ def reconcile(*, session: Session, store: KnowledgeStore) -> ReconcileReport:
     report.orphan_collections_removed = finish_pending_drops(session=session, store=store)
     existing = set(store.collection_names())
     for kb in session.execute(select(KnowledgeBase)).scalars().all():
+        if not claims.try_claim(session=session, knowledge_base_id=kb.id or 0, kind="reconcile"):
+            continue  # another live studio process is indexing it: its work, not ours
         if kb.collection not in existing:
             report.collections_created += 1
         # Fresh: reconciliation is where a collection deleted behind our back gets recreated.
@@ -209,6 +213,7 @@ def reconcile(*, session: Session, store: KnowledgeStore) -> ReconcileReport:
                 chroma.delete(where={"document_id": doc_id})
                 session.commit()
             report.documents_failed += 1
+        claims.release_in(session=session, knowledge_base_id=kb.id or 0)
     report.orphan_originals_removed = remove_orphan_originals(
         session=session, settings=store.settings
     )
@@ -248,6 +253,8 @@ def index_demo_knowledge(*, session: Session, store: KnowledgeStore) -> int:
         if kb is None:
             kb = create_knowledge_base(session=session, store=store, assistant_id=assistant.id)
             created += 1
+        if not claims.try_claim(session=session, knowledge_base_id=kb.id, kind="demo"):
+            continue  # another studio process is indexing these demo files right now
         outcomes = add_files(  # identical files already indexed are left as they are
             session=session,
             store=store,
@@ -255,6 +262,7 @@ def index_demo_knowledge(*, session: Session, store: KnowledgeStore) -> int:
             files=sample_files(assistant.template or ""),
             should_stop=_stopping.is_set,
         )
+        claims.release_in(session=session, knowledge_base_id=kb.id)
         if any(o.outcome == "skipped" for o in outcomes):
             break
         session.add(StudioMarker(key=f"demo_knowledge:{assistant.id}"))
@@ -271,7 +279,7 @@ def start_demo_indexing(*, engine: Engine, store: KnowledgeStore) -> threading.T
 
     def run() -> None:
         try:
-            with session_scope(engine) as session:
+            with acting_as(SYSTEM), session_scope(engine) as session:  # threads start unset
                 index_demo_knowledge(session=session, store=store)
         except Exception:  # a background failure must not kill the app; the page shows the rows
             log.exception("Indexing the demo documents failed")

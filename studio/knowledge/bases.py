@@ -15,6 +15,8 @@ import uuid
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
+from studio.access import audit
+from studio.access.roles import Permission, require
 from studio.core.errors import Conflict
 from studio.core.models import Document, KnowledgeBase
 from studio.core.names import normalize_name
@@ -105,6 +107,7 @@ def create_knowledge_base(
 ) -> KnowledgeBaseInfo:
     """Create an assistant's knowledge base. Raises Conflict if it has one, KnowledgeError if the
     embedding is unavailable or the chunking settings are out of range."""
+    require(Permission.EDIT_KNOWLEDGE)
     if get_knowledge_base(session=session, assistant_id=assistant_id) is not None:
         raise Conflict("This assistant already has a knowledge base.")
     check_chunking(chunk_size, chunk_overlap)
@@ -121,6 +124,19 @@ def create_knowledge_base(
     )
     session.add(row)
     session.flush()
+    audit.record(
+        session=session,
+        action="knowledge.create",
+        target_type="knowledge_base",
+        target_id=row.id,
+        target_label=row.name,
+        changes=audit.changed(
+            assistant_id=(None, assistant_id),
+            embedding=(None, embedding),
+            chunk_size=(None, chunk_size),
+            chunk_overlap=(None, chunk_overlap),
+        ),
+    )
     store.collection(row.collection)
     session.commit()
     return _info(session, row)

@@ -15,6 +15,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from studio.access import audit
+from studio.access.roles import Permission, require
 from studio.core.config import Settings
 from studio.core.errors import IndexingStopped, KnowledgeError, NotFound
 from studio.core.models import Document, DocumentStatus, KnowledgeBase, utcnow
@@ -189,6 +191,7 @@ def _prepare(
 
 def delete_document(*, session: Session, store: KnowledgeStore, document_id: int) -> None:
     """Delete a document, its chunks and its stored file. Raises NotFound if already gone."""
+    require(Permission.EDIT_KNOWLEDGE)
     doc = session.get(Document, document_id)
     if doc is None:
         raise NotFound("That document no longer exists.")
@@ -197,6 +200,14 @@ def delete_document(*, session: Session, store: KnowledgeStore, document_id: int
     store.collection(kb.collection).delete(where={"document_id": document_id})
     upload_path(store.settings, kb, doc).unlink(missing_ok=True)
     session.delete(doc)
+    audit.record(
+        session=session,
+        action="knowledge.delete_document",
+        target_type="knowledge_base",
+        target_id=kb.id,
+        target_label=kb.name,
+        changes=audit.changed(document=(doc.name, None)),
+    )
     kb.updated_at = utcnow()
     session.commit()
 

@@ -17,10 +17,13 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlmodel import Session, col
 
+from studio.access import audit
+from studio.access.roles import Permission, require
 from studio.core.db import session_scope
 from studio.core.errors import Conflict, IndexingStopped, KnowledgeError, StudioError
 from studio.core.models import Document
 from studio.core.redaction import redact
+from studio.knowledge import claims
 from studio.knowledge.ingest import add_files, reindex_all
 from studio.knowledge.retry import documents_to_retry, retry_documents
 from studio.knowledge.store import KnowledgeStore
@@ -100,6 +103,7 @@ def running_job(engine: Engine, knowledge_base_id: int) -> IndexingJob | None:
 
 def request_stop(engine: Engine, knowledge_base_id: int) -> None:
     """Ask the running job of a knowledge base to stop at its next safe point."""
+    require(Permission.EDIT_KNOWLEDGE)
     with _lock:
         entry = _entries.get(_key(engine, knowledge_base_id))
         if entry is None or entry.job.finished:
@@ -118,6 +122,7 @@ def start_upload(
 ) -> IndexingJob:
     """Index `files` in the background. Raises NotFound if the knowledge base is gone, Conflict
     if it is already being indexed."""
+    require(Permission.EDIT_KNOWLEDGE)
 
     def work(session: Session, progress: _Progress, stop: Callable[[], bool]) -> list[FileOutcome]:
         return add_files(
@@ -130,7 +135,15 @@ def start_upload(
             should_stop=stop,
         )
 
-    return _start(engine, knowledge_base_id, "upload", len(files), work)
+    job = _start(engine, knowledge_base_id, "upload", len(files), work)
+    audit.record_now(
+        engine=engine,
+        action="knowledge.upload",
+        target_type="knowledge_base",
+        target_id=knowledge_base_id,
+        changes=audit.changed(files=(None, [f.name for f in files])),
+    )
+    return job
 
 
 def start_reindex(
@@ -146,6 +159,7 @@ def start_reindex(
     is ready). Raises NotFound if the knowledge base is gone, Conflict if it is already being
     indexed, KnowledgeError if the embedding cannot run here or the chunking is out of range
     (checked before the job starts)."""
+    require(Permission.EDIT_KNOWLEDGE)
     with session_scope(engine) as session:
         kb = load_knowledge_base(session, knowledge_base_id)
         current = (kb.embedding, kb.chunk_size, kb.chunk_overlap)
@@ -167,7 +181,19 @@ def start_reindex(
             should_stop=stop,
         )
 
-    return _start(engine, knowledge_base_id, "reindex", total, work)
+    job = _start(engine, knowledge_base_id, "reindex", total, work)
+    audit.record_now(
+        engine=engine,
+        action="knowledge.reindex",
+        target_type="knowledge_base",
+        target_id=knowledge_base_id,
+        changes=audit.changed(
+            embedding=(current[0], embedding or current[0]),
+            chunk_size=(current[1], chunk_size or current[1]),
+            chunk_overlap=(current[2], current[2] if chunk_overlap is None else chunk_overlap),
+        ),
+    )
+    return job
 
 
 def start_retry(
@@ -180,6 +206,7 @@ def start_retry(
     """Index documents again from their kept originals in the background (default: every
     document that is not ready). Raises NotFound if the knowledge base is gone, Conflict if it is
     already being indexed, KnowledgeError if there is nothing to retry."""
+    require(Permission.EDIT_KNOWLEDGE)
     with session_scope(engine) as session:
         load_knowledge_base(session, knowledge_base_id)
         ids = list(
@@ -198,7 +225,15 @@ def start_retry(
             should_stop=stop,
         )
 
-    return _start(engine, knowledge_base_id, "retry", len(ids), work)
+    job = _start(engine, knowledge_base_id, "retry", len(ids), work)
+    audit.record_now(
+        engine=engine,
+        action="knowledge.retry",
+        target_type="knowledge_base",
+        target_id=knowledge_base_id,
+        changes=audit.changed(documents=(None, ids)),
+    )
+    return job
 
 
 _Progress = Callable[[int, int, str], None]
@@ -215,6 +250,7 @@ def _start(
 ) -> IndexingJob:
     with session_scope(engine) as session:
         load_knowledge_base(session, knowledge_base_id)  # NotFound before anything starts
+    claims.claim(engine=engine, knowledge_base_id=knowledge_base_id, kind=kind)  # or Conflict
     key = _key(engine, knowledge_base_id)
     with _lock:
         current = _entries.get(key)
@@ -266,6 +302,7 @@ def _start(
                 error=_STOPPED[kind] if halted else None,
             )
 
+    run = claims.holding(run, engine=engine, knowledge_base_id=knowledge_base_id)
     thread = threading.Thread(target=run, name=f"index-{kind}-{knowledge_base_id}", daemon=True)
     entry.thread = thread
     thread.start()

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from studio.access.roles import Permission, require
 from studio.core.errors import IndexingStopped, KnowledgeError, NotFound
 from studio.core.models import Document, DocumentStatus
 from studio.knowledge.ingest import upload_path
@@ -100,6 +101,7 @@ def _as_retried(outcome: FileOutcome) -> FileOutcome:
 def retry_document(*, session: Session, store: KnowledgeStore, document_id: int) -> DocumentInfo:
     """Index one document again from its kept original, here and now.
     Raises NotFound, or KnowledgeError with the reason it failed (also recorded on the row)."""
+    require(Permission.EDIT_KNOWLEDGE)
     doc = session.get(Document, document_id)
     if doc is None:
         raise NotFound("That document no longer exists.")

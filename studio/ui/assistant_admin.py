@@ -19,6 +19,7 @@ from studio.design.assistants import AssistantSummary
 from studio.design.templates import Template, list_templates
 from studio.knowledge.store import KnowledgeStore
 from studio.ui import state
+from studio.ui.permissions import DELETE, EDIT, lock
 from studio.ui.resources import get_engine, get_knowledge_store
 from studio.ui.sidebar import status_line
 from studio.ui.untrusted import plain, safe
@@ -85,7 +86,7 @@ def template_form() -> None:
             max_chars=120,
             help="Leave empty to keep the template's company; you can change it later.",
         )
-        if st.form_submit_button("Create from template", type="primary"):
+        if st.form_submit_button("Create from template", type="primary", **lock(EDIT)):
             _create(name=name, company=company, template=key, description="")
 
 
@@ -95,7 +96,7 @@ def blank_form() -> None:
         name = st.text_input("Assistant name", max_chars=120, placeholder="e.g. Acme — Billing")
         company = st.text_input("Company name", max_chars=120, placeholder="e.g. Acme Inc.")
         description = st.text_input("Description (optional)", max_chars=500)
-        if st.form_submit_button("Create blank assistant", type="primary"):
+        if st.form_submit_button("Create blank assistant", type="primary", **lock(EDIT)):
             _create(name=name, company=company, template=None, description=description)
 
 
@@ -107,7 +108,7 @@ def import_box() -> None:
         type=["yaml", "yml", "json"],
         help=f"Files exported from Assistant Studio, up to {settings.max_import_kb} KB.",
     )
-    if upload is None or not st.button("Import", type="primary"):
+    if upload is None or not st.button("Import", type="primary", **lock(EDIT)):
         return
     content = upload.getvalue()
     imported = run_action(
@@ -192,7 +193,7 @@ def rename_form(summary: AssistantSummary) -> None:
     with st.form(f"rename_{summary.id}", border=False):
         name = st.text_input("Name", value=summary.name, max_chars=120)
         description = st.text_area("Description", value=summary.description, max_chars=500)
-        if st.form_submit_button("Save name and description"):
+        if st.form_submit_button("Save name and description", **lock(EDIT)):
             saved = run_action(
                 lambda s: lifecycle.rename_assistant(
                     session=s, assistant_id=summary.id, name=name, description=description
@@ -213,7 +214,7 @@ def manage_panel(summary: AssistantSummary) -> None:
     dup_col, archive_col, delete_col = st.columns(3)
     with dup_col.form(f"duplicate_{summary.id}", border=True):
         new_name = st.text_input("Name of the copy", value=f"{summary.name} (copy)"[:120])
-        if st.form_submit_button("Duplicate"):
+        if st.form_submit_button("Duplicate", **lock(EDIT)):
             copy = run_action(
                 lambda s: lifecycle.duplicate_assistant(
                     session=s, assistant_id=summary.id, name=new_name
@@ -228,7 +229,9 @@ def manage_panel(summary: AssistantSummary) -> None:
         st.caption(
             "Bring it back into the picker." if archived else "Hide it from the picker; keep data."
         )
-        if st.button("Unarchive" if archived else "Archive", key=f"archive_{summary.id}"):
+        if st.button(
+            "Unarchive" if archived else "Archive", key=f"archive_{summary.id}", **lock(EDIT)
+        ):
             action = lifecycle.unarchive_assistant if archived else lifecycle.archive_assistant
             verb = "Unarchived" if archived else "Archived"
             if run_action(
@@ -242,7 +245,7 @@ def manage_panel(summary: AssistantSummary) -> None:
             placeholder="the exact name, to confirm",
             key=f"del_{summary.id}",
         )
-        if st.form_submit_button("Delete", icon=":material/delete_forever:"):
+        if st.form_submit_button("Delete", icon=":material/delete_forever:", **lock(DELETE)):
 
             def delete(session: Session) -> list[str]:
                 try:  # with the store, its vectors and files go too; else at next start-up

@@ -18,13 +18,14 @@ import pandas as pd
 import streamlit as st
 from pydantic import BaseModel, ValidationError
 
+from studio.access.roles import Permission, why_not
 from studio.core.db import session_scope
-from studio.core.errors import FieldProblem, InvalidInput, NotFound, StudioError
+from studio.core.errors import EditConflict, FieldProblem, InvalidInput, NotFound, StudioError
 from studio.core.errors import problems_from_validation as _problems
 from studio.design import assistants, drafts
 from studio.design.assistants import AssistantDetail
 from studio.design.schemas import AssistantConfig
-from studio.ui import state
+from studio.ui import conflicts, state
 from studio.ui.resources import get_engine
 from studio.ui.untrusted import plain, safe
 
@@ -306,27 +307,35 @@ def save_section(
     """The save bar: Save (disabled while nothing changed or something is invalid) and Discard."""
     if problems and dirty:
         st.error(f"Fix the {len(problems)} problem(s) marked in red to save.")
+    revision = conflicts.loaded_revision(form.ns, assistant_id=detail.id)
     bar = st.container(horizontal=True)
+    denied = why_not(Permission.EDIT_ASSISTANT)
     clicked = bar.button(
         f"Save {what}",
         type="primary",
-        disabled=not dirty or bool(problems),
+        disabled=not dirty or bool(problems) or bool(denied),
+        help=denied or None,
         key=form.widget_key("__save"),
     )
     if bar.button("Discard changes", disabled=not dirty, key=form.widget_key("__discard")):
         form.reset()
-    if form.changed_elsewhere:
+    if form.changed_elsewhere and not conflicts.pending(form.ns):
         st.warning(
             "The stored draft was changed elsewhere since you started editing. Save to keep your "
             "version, or discard your changes to load the stored one."
         )
-    if not clicked:
+    overwrite = conflicts.show(form.ns, on_reload=form.reset)
+    if not clicked and overwrite is None:
         return
     try:
         with session_scope(get_engine()) as session:
             drafts.update_draft_section(
-                session=session, assistant_id=detail.id, section=section, data=data
-            )
+                session=session, assistant_id=detail.id, section=section, data=data,
+                expected_revision=overwrite if overwrite is not None else revision,
+            )  # fmt: skip
+    except EditConflict as error:
+        conflicts.remember(form.ns, error, assistant_id=detail.id)
+        st.rerun()
     except InvalidInput as error:
         st.error(error.message)
         for problem in form.show_problems(error.problems):
@@ -360,6 +369,8 @@ def page_header(title: str, caption: str, *, detail: AssistantDetail) -> Any:
     state.show_flash()  # Home shows it first in the app; this covers a page run on its own
     st.title(title)
     st.caption(f"{caption} Editing the draft of **{plain(detail.name)}**.")
+    if denied := why_not(Permission.EDIT_ASSISTANT):
+        st.info(f"Read only: {denied}", icon=":material/lock:")
     return st.empty()
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from studio.access.roles import allows
 from studio.core.db import session_scope
 from studio.core.errors import StudioError
 from studio.design.schemas import RetrievalSettings
@@ -15,6 +16,7 @@ from studio.knowledge.bases import KnowledgeBaseInfo, KnowledgeStore, UploadedFi
 from studio.knowledge.embeddings import DEFAULT_EMBEDDING, OPTIONS
 from studio.knowledge.parsing import SUPPORTED_TYPES
 from studio.ui import indexing_view, state
+from studio.ui.permissions import KNOWLEDGE, lock
 from studio.ui.resources import get_engine
 from studio.ui.untrusted import markdown, plain, safe
 
@@ -40,7 +42,7 @@ def create_form(*, store: KnowledgeStore, assistant_id: int) -> None:
         left, right = st.columns(2)
         size = left.number_input("Chunk size (characters)", 100, 4000, 800, step=50)
         overlap = right.number_input("Overlap (characters)", 0, 2000, 120, step=10)
-        if st.form_submit_button("Create knowledge base", type="primary"):
+        if st.form_submit_button("Create knowledge base", type="primary", **lock(KNOWLEDGE)):
             try:
                 with session_scope(get_engine()) as session:
                     bases.create_knowledge_base(
@@ -74,7 +76,9 @@ def upload_panel(*, store: KnowledgeStore, kb: KnowledgeBaseInfo, busy: bool) ->
             help="Leave empty to index each CSV row with all its columns.",
             disabled=busy,
         )
-        submitted = st.form_submit_button("Upload and index", type="primary", disabled=busy)
+        submitted = st.form_submit_button(
+            "Upload and index", type="primary", **lock(KNOWLEDGE, busy=busy)
+        )
     if not submitted:
         return
     if not files:
@@ -133,12 +137,12 @@ def documents_panel(*, store: KnowledgeStore, kb: KnowledgeBaseInfo, busy: bool)
     try:
         if mid.button(
             "Retry indexing",
-            disabled=busy or doc.status == "ready",
+            disabled=busy or doc.status == "ready" or not allows(KNOWLEDGE),
             help="Index this document again from the file kept at upload (it is ready when "
             "the button is off).",
         ):
             _start_retry(store=store, kb=kb, document_ids=[doc.id])
-        if right.button("Delete", type="secondary", disabled=busy):
+        if right.button("Delete", type="secondary", **lock(KNOWLEDGE, busy=busy)):
             with session_scope(get_engine()) as session:
                 bases.delete_document(session=session, store=store, document_id=doc.id)
             state.flash(f'"{doc.name}" deleted.')
@@ -146,7 +150,7 @@ def documents_panel(*, store: KnowledgeStore, kb: KnowledgeBaseInfo, busy: bool)
         if pending and st.button(
             f"Retry all {len(pending)} document(s) that are not ready",
             icon=":material/refresh:",
-            disabled=busy,
+            disabled=busy or not allows(KNOWLEDGE),
             help="For documents that failed (e.g. the embedding endpoint was down) or whose "
             "indexing was interrupted.",
         ):
@@ -268,7 +272,7 @@ def reindex_panel(*, store: KnowledgeStore, kb: KnowledgeBaseInfo, busy: bool) -
             "until the new one is ready).",
             disabled=busy,
         )
-        submitted = st.form_submit_button("Re-index all", disabled=busy)
+        submitted = st.form_submit_button("Re-index all", **lock(KNOWLEDGE, busy=busy))
     if not submitted:
         return
     if not confirm:

@@ -27,3 +27,6 @@ def run_inside_studio() -> None:
     if PagesManager.uses_pages_directory and not st.session_state.get(_ENTERED):
         PagesManager.uses_pages_directory = False
         st.rerun()
+    from studio.ui.auth import sign_in_gate  # auth -> resources -> startup: only when a page runs
+
+    sign_in_gate()

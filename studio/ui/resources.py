@@ -5,10 +5,12 @@ from __future__ import annotations
 import streamlit as st
 from sqlalchemy.engine import Engine
 
+from studio.access import keys
 from studio.chat.presets import api_key_status
 from studio.chat.protocol import ChatBackend
 from studio.chat.providers import make_backend
 from studio.core.config import get_settings
+from studio.core.db import session_scope
 from studio.knowledge.store import KnowledgeStore
 from studio.startup import prepare_database, prepare_knowledge
 
@@ -48,13 +50,27 @@ def _backend_for(
 ) -> ChatBackend:
     # key_status is part of the cache key so setting a key takes effect without a restart;
     # the key itself is never a cache key (it would sit in Streamlit's cache hash).
+    api_key = None
+    if key_status.startswith("stored"):  # none in the environment: the one an admin stored
+        with session_scope(get_engine()) as session:
+            api_key = keys.read_key(session=session)
     return make_backend(preset=preset, base_url=base_url, max_retries=retries,
-                        request_timeout_s=timeout)  # fmt: skip
+                        request_timeout_s=timeout, api_key=api_key)  # fmt: skip
+
+
+def _key_status() -> str:
+    status = api_key_status()
+    if status != "not set":
+        return status
+    with session_scope(get_engine()) as session:
+        stored = keys.stored_key_info(session=session)
+    # The masked hint and who stored it tell a new key from the old one (cache key).
+    return f"stored in the studio {stored.masked} {stored.updated_by}" if stored else status
 
 
 def get_chat_backend(preset: str, base_url: str | None = None) -> ChatBackend:
     """The chat backend for a provider preset (the simulator needs nothing). Raises ProviderError
     if the URL is not usable."""
     settings = get_settings()
-    return _backend_for(preset, base_url, api_key_status(), settings.llm_max_retries,
+    return _backend_for(preset, base_url, _key_status(), settings.llm_max_retries,
                         settings.llm_timeout_s)  # fmt: skip

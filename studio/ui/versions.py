@@ -21,6 +21,7 @@ from studio.design.diffs import ConfigDiff
 from studio.design.prompting import compile_prompt
 from studio.ui import state
 from studio.ui.assistant_admin import show_error
+from studio.ui.permissions import EDIT, lock
 from studio.ui.resources import get_engine
 from studio.ui.untrusted import safe
 
@@ -114,7 +115,7 @@ def save_form(detail: AssistantDetail) -> None:
             "Note", max_chars=500, placeholder="What changed and why, e.g. 'Warmer greetings'"
         )
         clicked = st.form_submit_button(
-            "Save version", type="primary", disabled=not detail.has_unsaved_changes
+            "Save version", type="primary", **lock(EDIT, busy=not detail.has_unsaved_changes)
         )
     if clicked:
         number = (latest or 0) + 1
@@ -161,7 +162,7 @@ def version_actions(detail: AssistantDetail, history: list[VersionSummary]) -> N
             key=f"restore_ok_{detail.id}",
             help="Unsaved draft edits are lost unless you save them as a version first.",
         )
-        if st.button("Restore into draft", disabled=not sure, key=f"restore_{detail.id}"):
+        if st.button("Restore into draft", key=f"restore_{detail.id}", **lock(EDIT, busy=not sure)):
             write(
                 lambda s: versions.restore_version(
                     session=s, assistant_id=detail.id, number=chosen
@@ -171,7 +172,7 @@ def version_actions(detail: AssistantDetail, history: list[VersionSummary]) -> N
     with publish_col.container(border=True):
         if detail.published_version == chosen:
             st.caption(f"Version {chosen} is the published version.")
-            if st.button("Unpublish", key=f"unpublish_{detail.id}"):
+            if st.button("Unpublish", key=f"unpublish_{detail.id}", **lock(EDIT)):
                 write(
                     lambda s: versions.unpublish(session=s, assistant_id=detail.id),
                     success="Publication withdrawn.",
@@ -180,7 +181,9 @@ def version_actions(detail: AssistantDetail, history: list[VersionSummary]) -> N
             st.caption("Mark this version as the one in production.")
             allowed = publish_gate_view(detail, chosen)
             if st.button(
-                f"Publish version {chosen}", key=f"publish_{detail.id}", disabled=not allowed
+                f"Publish version {chosen}",
+                key=f"publish_{detail.id}",
+                **lock(EDIT, busy=not allowed),
             ):
                 write(
                     lambda s: versions.publish_version(
