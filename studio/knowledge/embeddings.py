@@ -24,13 +24,22 @@ import numpy.typing as npt
 
 from studio.core.config import Settings
 from studio.core.errors import KnowledgeError
-from studio.knowledge.quantize import quantized_model
+from studio.knowledge.chunking import TokenBudget
+from studio.knowledge.quantize import (
+    Preparation,
+    preparation,
+    prepare_in_background,
+    quantized_model,
+)
 
 DEFAULT_EMBEDDING = "minilm-q8"
 # all-MiniLM-L6-v2 was trained on 128 word pieces (sentence-transformers allows 256). Attention
 # cost grows with the square of the length, and longer input adds little to the vector, so text
 # beyond 128 tokens (~500-600 characters of prose) is not embedded; it stays searchable by BM25.
 MAX_TOKENS = 128
+# An endpoint's model is not known here: 512 tokens is the smallest window among common embedding
+# models (bge, e5, nomic and OpenAI's text-embedding-3 read 512 to 8,191).
+OPENAI_MAX_TOKENS = 512
 # onnxruntime's fused SkipLayerNormalization kernel took a quarter of each run here (1.31.1 on
 # AVX-512, profiled); unfused, a 110-token text embeds in 6.7 instead of 8.6 ms (8-bit model).
 _DISABLED_OPTIMIZERS = ["SkipLayerNormFusion"]
@@ -94,6 +103,10 @@ class Embedder(Protocol):
         """One row per text. Raises KnowledgeError if the model cannot run."""
         ...
 
+    def token_budget(self) -> TokenBudget:
+        """The model's window and its token counter (no model run). Raises KnowledgeError."""
+        ...
+
 
 def _normalise(vectors: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
@@ -119,6 +132,31 @@ class OnnxMiniLM:
         self._session: Any = None
         self._tokenizer: Any = None
         self._inputs: set[str] = set()
+        self._counter: Any = None
+
+    def token_budget(self) -> TokenBudget:
+        """128 word pieces, counted by the model's own tokenizer (the model is not loaded)."""
+        with self._lock:
+            if self._counter is None:
+                from tokenizers import Tokenizer
+
+                try:
+                    counter = Tokenizer.from_file(str(self._tokenizer_file))
+                except Exception as exc:  # tokenizers raises its own exception kinds
+                    raise KnowledgeError(
+                        f"The embedding model's tokenizer could not be read ({exc}). Reinstall "
+                        "the requirements (pip install -r requirements.txt)."
+                    ) from exc
+                counter.no_truncation()
+                counter.no_padding()
+                self._counter = counter
+            counter = self._counter
+
+        def count(texts: Sequence[str]) -> list[int]:
+            encodings = counter.encode_batch(list(texts), add_special_tokens=False)
+            return [len(e.ids) for e in encodings]
+
+        return TokenBudget(max_tokens=MAX_TOKENS, count=count, overhead=2)  # [CLS] … [SEP]
 
     def _load(self) -> None:
         # Loaded on first use so that opening the studio does not pay for the model.
@@ -218,6 +256,14 @@ class OpenAIEmbedder:
         self.key = "openai"
         self._settings = settings
 
+    def token_budget(self) -> TokenBudget:
+        """512 tokens, counted with the offline o200k tokenizer (close to any endpoint's own)."""
+        from studio.core.tokens import count_tokens
+
+        return TokenBudget(
+            max_tokens=OPENAI_MAX_TOKENS, count=lambda texts: [count_tokens(t) for t in texts]
+        )
+
     def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         """One normalised row per text. Raises KnowledgeError if the endpoint fails."""
         import openai
@@ -293,6 +339,25 @@ def _builtin_minilm(key: str, settings: Settings) -> OnnxMiniLM:
     return OnnxMiniLM(
         key=key, model_file=lambda: quantized_model(model, cache), tokenizer_file=tokenizer
     )
+
+
+def start_preparing(settings: Settings) -> threading.Thread | None:
+    """Derive the default 8-bit model in the background now (at start-up), so that the first
+    upload does not wait for it; None when it is ready, underway or cannot be derived here."""
+    try:
+        model, _ = _shipped_minilm_files()
+    except KnowledgeError:
+        return None  # the first use explains what to install
+    return prepare_in_background(model, model_cache_dir(settings))
+
+
+def preparation_status(settings: Settings) -> Preparation:
+    """How far deriving the default 8-bit model on this machine has come."""
+    try:
+        model, _ = _shipped_minilm_files()
+    except KnowledgeError as error:
+        return Preparation("failed", 0, str(error))
+    return preparation(model, model_cache_dir(settings))
 
 
 CHROMA_ONNX_FILES = ("model.onnx", "tokenizer.json")

@@ -10,8 +10,9 @@ from sqlmodel import Session, col
 
 from studio.core.errors import KnowledgeError, NotFound
 from studio.core.models import Document, DocumentStatus
+from studio.knowledge.chunking import chunk_document
 from studio.knowledge.ingest import upload_path
-from studio.knowledge.parsing import chunk_document, parse_document
+from studio.knowledge.parsing import parse_document
 from studio.knowledge.store import KnowledgeStore
 from studio.knowledge.types import DocumentInfo, FileOutcome, load_knowledge_base
 from studio.knowledge.waves import Progress, StopCheck, Waves, drop_chunks
@@ -65,7 +66,10 @@ def retry_documents(
                     f'The original of "{doc.name}" is gone; upload the file again.'
                 )
             parsed = parse_document(doc.name, path.read_bytes(), csv_column=doc.csv_column)
-            chunks = chunk_document(parsed, size=kb.chunk_size, overlap=kb.chunk_overlap)
+            budget = store.embedder(kb.embedding).token_budget()
+            chunks = chunk_document(
+                parsed, size=kb.chunk_size, overlap=kb.chunk_overlap, budget=budget
+            )
         except KnowledgeError as error:
             doc.status, doc.error, doc.chunk_count = DocumentStatus.FAILED, str(error), 0
             session.commit()

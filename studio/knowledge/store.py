@@ -15,7 +15,10 @@ from studio.core.errors import KnowledgeError
 from studio.knowledge.embeddings import Embedder, get_embedder
 
 READ_PAGE = 5000  # rows per `get` when reading a whole collection
-CANDIDATES_MIN = 20  # vector and keyword candidates per query before fusion
+# Vector and keyword candidates per query before fusion: a fixed pool, so the blend (and with it
+# the order of the first results) never depends on how many results are asked for. It is larger
+# than any top_k an assistant may ask for (20).
+CANDIDATES = 50
 SYNC_KEYWORD_BUILD = 20_000  # chunks; above this the BM25 index is built in the background
 
 
@@ -236,7 +239,7 @@ def search(
         count = chroma.count()
     if count == 0:
         return []
-    n = min(count, max(top_k * 4, CANDIDATES_MIN))
+    n = min(count, max(top_k, CANDIDATES))
     try:
         qvec = store.embedder(embedding).embed([query])[0]
     except KnowledgeError:
@@ -277,5 +280,5 @@ def search(
     hits = [
         _hit(cid, texts[cid], metas[cid], vec.get(cid, 0.0), kw.get(cid, 0.0), w) for cid in texts
     ]
-    hits.sort(key=lambda h: h.score, reverse=True)
+    hits.sort(key=lambda h: (-h.score, -h.vector_score, h.chunk_id))  # ties: a stable order
     return hits[:top_k]

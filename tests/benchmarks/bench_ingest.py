@@ -116,8 +116,9 @@ def run_baseline(count: int, embedding: str) -> dict[str, float]:
     from chromadb.config import Settings as ChromaSettings
 
     from studio.core.config import Settings
+    from studio.knowledge.chunking import chunk_document
     from studio.knowledge.embeddings import get_embedder
-    from studio.knowledge.parsing import chunk_document, parse_document
+    from studio.knowledge.parsing import parse_document
 
     embedder = get_embedder(embedding, settings=Settings(model_cache_dir=MODEL_CACHE))
     embedder.embed(["warm up"])
