@@ -29,6 +29,9 @@ class TokenBudget:
     max_tokens: int  # the model's window, special tokens included
     count: TokenCounter
     overhead: int = 0  # special tokens the model adds to every text ([CLS], [SEP])
+    # Counts of texts joined by whitespace add up (true of WordPiece, which splits at whitespace
+    # and punctuation first), so a chunk's count is the sum of its parts' without counting again.
+    additive: bool = False
 
     def measure(self, texts: Sequence[str]) -> list[int]:
         """Tokens the model sees for each text (special tokens included)."""
@@ -161,13 +164,16 @@ def _with_starts(texts: list[str], measure: _Measure, start: int, gap: int) -> l
     return units
 
 
-def _units(text: str, measure: _Measure) -> list[_Unit]:
-    """Paragraphs; a paragraph too big for a chunk becomes sentences; a sentence, runs of words."""
+def _paragraphs(text: str) -> list[str]:
     paragraphs = [re.sub(r"[ \t]+", " ", p).strip() for p in re.split(r"\n\s*\n", text)]
-    paragraphs = [p for p in paragraphs if p]
+    return [p for p in paragraphs if p]
+
+
+def _units(paragraphs: list[str], counts: list[int], measure: _Measure) -> list[_Unit]:
+    """Paragraphs; a paragraph too big for a chunk becomes sentences; a sentence, runs of words."""
     units: list[_Unit] = []
     offset = 0
-    for paragraph, n in zip(paragraphs, measure.tokens(paragraphs), strict=True):
+    for paragraph, n in zip(paragraphs, counts, strict=True):
         if measure.fits(len(paragraph), n):
             units.append(_Unit(paragraph, n, offset))
         else:
@@ -249,30 +255,42 @@ def chunk_document(
     # Every chunk holds at most `size` characters, so this many chunks at least: refuse early.
     if sum(len(s.text) for s in parsed.sections) / size > MAX_CHUNKS_PER_DOCUMENT:
         raise _too_many(parsed)
+    headings = [" > ".join(section.headings) for section in parsed.sections]
+    paragraphs = [_paragraphs(section.text) for section in parsed.sections]
+    # One tokenizer call for the whole document's paragraphs and one for its prefixes.
+    flat = [p for section in paragraphs for p in section]
+    flat_counts = budget.count(flat) if budget is not None else [0] * len(flat)
+    prefixes = [embedding_text(parsed.title, h, "") for h in headings]
+    prefix_tokens = budget.measure(prefixes) if budget is not None else [0] * len(prefixes)
     chunks: list[Chunk] = []
-    for section in parsed.sections:
-        heading = " > ".join(section.headings)
+    counted: list[int] = []  # tokens of each chunk as embedded, when they add up
+    used = 0
+    for section, heading, texts, prefix in zip(
+        parsed.sections, headings, paragraphs, prefix_tokens, strict=True
+    ):
+        counts, used = flat_counts[used : used + len(texts)], used + len(texts)
         room: int | None = None
         if budget is not None:
-            prefix = embedding_text(parsed.title, heading, "")
-            (prefix_tokens,) = budget.measure([prefix])
             # A very long heading path still leaves half the window to the text (the chunk is
             # then marked cut, and shows so in the preview).
-            room = max(budget.max_tokens - prefix_tokens, budget.max_tokens // 2)
+            room = max(budget.max_tokens - prefix, budget.max_tokens // 2)
         measure = _Measure(budget, size, room)
-        for group in _pack(_units(section.text, measure), measure, overlap):
+        for group in _pack(_units(texts, counts, measure), measure, overlap):
             text = "\n\n".join(u.text for u in group)
             chunks.append(Chunk(0, text, heading, section.page, group[0].start))
+            counted.append(prefix + sum(u.tokens for u in group))
             if len(chunks) > MAX_CHUNKS_PER_DOCUMENT:
                 raise _too_many(parsed)
+    if budget is not None:
+        if not budget.additive:
+            embedded = [embedding_text(parsed.title, c.heading, c.text) for c in chunks]
+            counted = budget.measure(embedded)
+        chunks = [
+            replace(c, tokens=n, cut=n > budget.max_tokens)
+            for c, n in zip(chunks, counted, strict=True)
+        ]
     chunks = [replace(c, metadata_only=is_metadata(c.text)) for c in chunks]
     if not keep_metadata and not all(c.metadata_only for c in chunks):
         # (A file of nothing but such lines keeps them: it is indexed as it is.)
         chunks = [c for c in chunks if not c.metadata_only]
-    if budget is not None:
-        counts = budget.measure([embedding_text(parsed.title, c.heading, c.text) for c in chunks])
-        chunks = [
-            replace(c, tokens=n, cut=n > budget.max_tokens)
-            for c, n in zip(chunks, counts, strict=True)
-        ]
     return [replace(c, chunk_no=n) for n, c in enumerate(chunks)]
