@@ -34,8 +34,9 @@ from studio.knowledge.quantize import (
 
 DEFAULT_EMBEDDING = "minilm-q8"
 # all-MiniLM-L6-v2 was trained on 128 word pieces (sentence-transformers allows 256). Attention
-# cost grows with the square of the length, and longer input adds little to the vector, so text
-# beyond 128 tokens (~500-600 characters of prose) is not embedded; it stays searchable by BM25.
+# cost grows with the square of the length, and longer input adds little to the vector, so the
+# model reads 128 tokens (~500-600 characters of prose) and chunks are packed to fit them, title
+# and heading included (studio.knowledge.chunking): no chunk text is left out of its vector.
 MAX_TOKENS = 128
 # An endpoint's model is not known here: 512 tokens is the smallest window among common embedding
 # models (bge, e5, nomic and OpenAI's text-embedding-3 read 512 to 8,191).
