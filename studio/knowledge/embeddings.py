@@ -210,12 +210,19 @@ class OnnxMiniLM:
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
         self._load()
-        workers = min(_cpu_count(), len(texts))
+        # A text repeated in one call (a footer or notice every article of a help centre ends
+        # with) is embedded once: one text per run makes its vector the same anyway.
+        unique = list(dict.fromkeys(texts))
+        workers = min(_cpu_count(), len(unique))
         if workers == 1:
-            rows = [self._embed_one(text) for text in texts]
+            rows = [self._embed_one(text) for text in unique]
         else:
-            rows = _map_on_threads(self._embed_one, texts, workers)
-        return _normalise(np.vstack(rows).astype(np.float32))
+            rows = _map_on_threads(self._embed_one, unique, workers)
+        vectors = _normalise(np.vstack(rows).astype(np.float32))
+        if len(unique) == len(texts):
+            return vectors
+        where = {text: row for row, text in enumerate(unique)}
+        return vectors[[where[text] for text in texts]]
 
 
 def _map_on_threads(
