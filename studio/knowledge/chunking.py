@@ -128,7 +128,8 @@ def _split_words(sentence: str, measure: _Measure) -> list[str]:
             run, chars, tokens = [], 0, 0
             extra = len(word)
         if not measure.fits(extra, n):  # one "word" longer than a chunk: cut it by characters
-            step = max(1, measure.size if measure.room is None else measure.room * 2)
+            # (a word piece covers at least one character, so `room` characters always fit)
+            step = max(1, measure.size if measure.room is None else min(measure.size, measure.room))
             pieces.extend(word[i : i + step] for i in range(0, len(word), step))
             continue
         run.append(word)

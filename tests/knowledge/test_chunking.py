@@ -250,3 +250,11 @@ def test_an_html_faq_question_heads_its_answer_and_page_chrome_is_dropped() -> N
         (("Returns", "Can I return a bike?"), "Within 30 days."),
         (("Returns", "When is my refund paid?"), "Within 10 days."),
     ]
+
+
+def test_a_word_longer_than_a_chunk_is_split_so_nothing_is_cut(budget: TokenBudget) -> None:
+    blob = "".join(chr(ord("a") + (i * 7919) % 26) + str(i % 10) for i in range(1500))
+    parsed = ParsedDocument("T", [Section(("H",), f"Attached key: {blob} (keep it safe).")])
+    chunks = chunk_document(parsed, size=1000, overlap=0, budget=budget)
+    assert len(chunks) > 1 and not any(c.cut for c in chunks)
+    assert blob in "".join(c.text for c in chunks).replace(" ", "").replace("\n", "")
