@@ -42,6 +42,7 @@ def wait_for_demo_indexing() -> None:
 
 with session_scope(get_engine()) as session:
     kb = bases.get_knowledge_base(session=session, assistant_id=detail.id)
+panels.model_preparation_notice(kb=kb)
 if demo_indexing_in_progress():
     wait_for_demo_indexing()
     if kb is None:
@@ -54,7 +55,7 @@ cols = st.columns(4)
 cols[0].metric("Documents", kb.document_count)
 cols[1].metric("Chunks", kb.chunk_count)
 cols[2].metric("Embedding", kb.embedding_short, help=kb.embedding_label)
-cols[3].metric("Chunking", f"{kb.chunk_size} / {kb.chunk_overlap}", help="Size / overlap (chars)")
+cols[3].metric("Chunking", f"{kb.chunk_size} / {kb.chunk_overlap}", help=panels.CHUNKING_HELP)
 
 indexing_view.job_panel(knowledge_base_id=kb.id)
 busy = jobs.running_job(get_engine(), kb.id) is not None
@@ -68,6 +69,6 @@ with docs_tab:
 with test_tab:
     panels.retrieval_panel(store=store, assistant_id=detail.id, defaults=detail.draft.retrieval)
 with preview_tab:
-    panels.preview_panel(kb=kb)
+    panels.preview_panel(store=store, kb=kb)
 with settings_tab:
     panels.reindex_panel(store=store, kb=kb, busy=busy)

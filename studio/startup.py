@@ -11,6 +11,7 @@ from studio.core.redaction import install_log_redaction
 from studio.core.schema import upgrade_database
 from studio.design import seeding
 from studio.knowledge.admin import index_demo_knowledge, reconcile, start_demo_indexing
+from studio.knowledge.embeddings import start_preparing
 from studio.knowledge.store import KnowledgeStore, open_store
 
 
@@ -29,9 +30,12 @@ def prepare_knowledge(
     engine: Engine, settings: Settings, *, background: bool = True
 ) -> KnowledgeStore:
     """The vector store, reconciled with SQL, with the demo assistants' documents indexed once
-    (in a background thread unless `background` is False: it takes a few seconds).
+    (in a background thread unless `background` is False: it takes a few seconds), and the
+    default embedding's 8-bit model being derived in the background if this machine lacks it.
     Raises KnowledgeError if the store cannot be opened."""
     store = open_store(settings)
+    if background:
+        start_preparing(settings)  # before the demo indexing, which then waits for it
     with acting_as(SYSTEM):  # start-up work is the studio's own, whoever's session started it
         with session_scope(engine) as session:
             reconcile(session=session, store=store)

@@ -220,3 +220,24 @@ def test_documents_that_failed_can_be_retried_together(blank: int) -> None:
     assert any("Last retry: 2 of 2 document(s) indexed" in m.value for m in at.markdown)
     assert list(at.dataframe[0].value["Status"]) == ["ready", "ready"]
     assert not [b for b in at.button if b.label.startswith("Retry all")]
+
+
+def test_chunk_preview_counts_tokens_and_marks_cut_and_metadata_chunks(blank: int) -> None:
+    at = create_kb(open_page())
+    long_heading = " ".join(["Überweisungsbestätigungsformular"] * 30)
+    text = (
+        "# Charging\n\nSource: https://community.example.com/t/1 · Last updated: 4 March 2026\n\n"
+        "## Overnight\n\nLeaving the battery plugged in overnight is safe.\n\n"
+        f"## {long_heading}\n\nA section under a heading too long for the model.\n"
+    )
+    at.file_uploader(key="kb_preview_file").set_value([("charging.md", text.encode(), "text/md")])
+    at.run()
+    assert not at.exception
+    labels = [e.label for e in at.expander]
+    assert len(labels) == 3 and all(" tokens · " in label for label in labels)
+    assert "only metadata: not indexed" in labels[0]
+    assert "cut: the model reads only 128 tokens" in labels[2]
+    assert "cut" not in labels[1] and "metadata" not in labels[1]
+    summary = next(m.value for m in at.markdown if "chunks**" in m.value)
+    assert "**2 chunks**" in summary and "1 would be cut" in summary
+    assert "1 metadata-only left out" in summary

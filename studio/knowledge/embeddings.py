@@ -28,13 +28,23 @@ from studio.core.credentials import resolve_api_key
 from studio.core.errors import KnowledgeError
 from studio.core.redaction import install_log_redaction, redact, register_secret
 from studio.core.surrogates import valid_unicode
-from studio.knowledge.quantize import quantized_model
+from studio.knowledge.chunking import TokenBudget
+from studio.knowledge.quantize import (
+    Preparation,
+    preparation,
+    prepare_in_background,
+    quantized_model,
+)
 
 DEFAULT_EMBEDDING = "minilm-q8"
 # all-MiniLM-L6-v2 was trained on 128 word pieces (sentence-transformers allows 256). Attention
-# cost grows with the square of the length, and longer input adds little to the vector, so text
-# beyond 128 tokens (~500-600 characters of prose) is not embedded; it stays searchable by BM25.
+# cost grows with the square of the length, and longer input adds little to the vector, so the
+# model reads 128 tokens (~500-600 characters of prose) and chunks are packed to fit them, title
+# and heading included (studio.knowledge.chunking): no chunk text is left out of its vector.
 MAX_TOKENS = 128
+# An endpoint's model is not known here: 512 tokens is the smallest window among common embedding
+# models (bge, e5, nomic and OpenAI's text-embedding-3 read 512 to 8,191).
+OPENAI_MAX_TOKENS = 512
 # onnxruntime's fused SkipLayerNormalization kernel took a quarter of each run here (1.31.1 on
 # AVX-512, profiled); unfused, a 110-token text embeds in 6.7 instead of 8.6 ms (8-bit model).
 _DISABLED_OPTIMIZERS = ["SkipLayerNormFusion"]
@@ -98,6 +108,10 @@ class Embedder(Protocol):
         """One row per text. Raises KnowledgeError if the model cannot run."""
         ...
 
+    def token_budget(self) -> TokenBudget:
+        """The model's window and its token counter (no model run). Raises KnowledgeError."""
+        ...
+
 
 def _normalise(vectors: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
@@ -123,6 +137,32 @@ class OnnxMiniLM:
         self._session: Any = None
         self._tokenizer: Any = None
         self._inputs: set[str] = set()
+        self._counter: Any = None
+
+    def token_budget(self) -> TokenBudget:
+        """128 word pieces, counted by the model's own tokenizer (the model is not loaded)."""
+        with self._lock:
+            if self._counter is None:
+                from tokenizers import Tokenizer
+
+                try:
+                    counter = Tokenizer.from_file(str(self._tokenizer_file))
+                except Exception as exc:  # tokenizers raises its own exception kinds
+                    raise KnowledgeError(
+                        f"The embedding model's tokenizer could not be read ({exc}). Reinstall "
+                        "the requirements (pip install -r requirements.txt)."
+                    ) from exc
+                counter.no_truncation()
+                counter.no_padding()
+                self._counter = counter
+            counter = self._counter
+
+        def count(texts: Sequence[str]) -> list[int]:
+            # One by one: the batch call's thread pool cost more than it saved on 2 busy cores.
+            return [len(counter.encode(t, add_special_tokens=False).ids) for t in texts]
+
+        # [CLS] … [SEP] around every text; WordPiece counts add up across whitespace.
+        return TokenBudget(max_tokens=MAX_TOKENS, count=count, overhead=2, additive=True)
 
     def _load(self) -> None:
         # Loaded on first use so that opening the studio does not pay for the model.
@@ -174,12 +214,19 @@ class OnnxMiniLM:
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
         self._load()
-        workers = min(_cpu_count(), len(texts))
+        # A text repeated in one call (a footer or notice every article of a help centre ends
+        # with) is embedded once: one text per run makes its vector the same anyway.
+        unique = list(dict.fromkeys(texts))
+        workers = min(_cpu_count(), len(unique))
         if workers == 1:
-            rows = [self._embed_one(text) for text in texts]
+            rows = [self._embed_one(text) for text in unique]
         else:
-            rows = _map_on_threads(self._embed_one, texts, workers)
-        return _normalise(np.vstack(rows).astype(np.float32))
+            rows = _map_on_threads(self._embed_one, unique, workers)
+        vectors = _normalise(np.vstack(rows).astype(np.float32))
+        if len(unique) == len(texts):
+            return vectors
+        where = {text: row for row, text in enumerate(unique)}
+        return vectors[[where[text] for text in texts]]
 
 
 def _map_on_threads(
@@ -221,6 +268,14 @@ class OpenAIEmbedder:
     def __init__(self, *, settings: Settings) -> None:
         self.key = "openai"
         self._settings = settings
+
+    def token_budget(self) -> TokenBudget:
+        """512 tokens, counted with the offline o200k tokenizer (close to any endpoint's own)."""
+        from studio.core.tokens import count_tokens
+
+        return TokenBudget(
+            max_tokens=OPENAI_MAX_TOKENS, count=lambda texts: [count_tokens(t) for t in texts]
+        )
 
     def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         """One normalised row per text. Raises KnowledgeError if the endpoint fails, answers with
@@ -327,6 +382,25 @@ def _builtin_minilm(key: str, settings: Settings) -> OnnxMiniLM:
     return OnnxMiniLM(
         key=key, model_file=lambda: quantized_model(model, cache), tokenizer_file=tokenizer
     )
+
+
+def start_preparing(settings: Settings) -> threading.Thread | None:
+    """Derive the default 8-bit model in the background now (at start-up), so that the first
+    upload does not wait for it; None when it is ready, underway or cannot be derived here."""
+    try:
+        model, _ = _shipped_minilm_files()
+    except KnowledgeError:
+        return None  # the first use explains what to install
+    return prepare_in_background(model, model_cache_dir(settings))
+
+
+def preparation_status(settings: Settings) -> Preparation:
+    """How far deriving the default 8-bit model on this machine has come."""
+    try:
+        model, _ = _shipped_minilm_files()
+    except KnowledgeError as error:
+        return Preparation("failed", 0, str(error))
+    return preparation(model, model_cache_dir(settings))
 
 
 CHROMA_ONNX_FILES = ("model.onnx", "tokenizer.json")

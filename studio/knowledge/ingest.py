@@ -21,14 +21,8 @@ from studio.core.config import Settings
 from studio.core.errors import IndexingStopped, KnowledgeError, NotFound
 from studio.core.models import Document, DocumentStatus, KnowledgeBase, utcnow
 from studio.knowledge import waves
-from studio.knowledge.parsing import (
-    Chunk,
-    ParseBudget,
-    chunk_document,
-    clean_filename,
-    file_type_of,
-    parse_document,
-)
+from studio.knowledge.chunking import Chunk, TokenBudget, chunk_document
+from studio.knowledge.parsing import ParseBudget, clean_filename, file_type_of, parse_document
 from studio.knowledge.store import KnowledgeStore
 from studio.knowledge.types import (
     FileOutcome,
@@ -58,12 +52,21 @@ def upload_path(settings: Settings, kb: KnowledgeBase, document: Document) -> Pa
 
 
 def preview_chunks(
-    *, name: str, data: bytes, chunk_size: int, chunk_overlap: int, csv_column: str | None = None
+    *,
+    name: str,
+    data: bytes,
+    chunk_size: int,
+    chunk_overlap: int,
+    csv_column: str | None = None,
+    budget: TokenBudget | None = None,
 ) -> list[Chunk]:
-    """How a file would be chunked, without indexing it. Raises KnowledgeError if unreadable."""
+    """How a file would be chunked (token counts from `budget`; metadata-only chunks included and
+    marked), without indexing it. Raises KnowledgeError if unreadable."""
     check_chunking(chunk_size, chunk_overlap)
     parsed = parse_document(clean_filename(name), data, csv_column=csv_column)
-    return chunk_document(parsed, size=chunk_size, overlap=chunk_overlap)
+    return chunk_document(
+        parsed, size=chunk_size, overlap=chunk_overlap, budget=budget, keep_metadata=True
+    )
 
 
 def add_files(
@@ -164,9 +167,10 @@ def _prepare(
             chunk_count=existing.chunk_count,
         )
     # Parse and chunk before touching anything: a bad file leaves no trace.
-    budget = ParseBudget(name, should_stop=should_stop)
-    parsed = parse_document(name, upload.data, csv_column=column, budget=budget)
-    chunks = chunk_document(parsed, size=kb.chunk_size, overlap=kb.chunk_overlap)
+    parse_budget = ParseBudget(name, should_stop=should_stop)
+    parsed = parse_document(name, upload.data, csv_column=column, budget=parse_budget)
+    budget = store.embedder(kb.embedding).token_budget()
+    chunks = chunk_document(parsed, size=kb.chunk_size, overlap=kb.chunk_overlap, budget=budget)
     doc = existing or Document(
         knowledge_base_id=kb.id or 0, name=name, file_type=kind, content_hash=digest
     )
@@ -235,6 +239,7 @@ def reindex_all(
     )
     check_chunking(size, overlap)
     store.check_embedding(new_embedding)
+    budget = store.embedder(new_embedding).token_budget()
     staged = KnowledgeBase(
         id=kb.id,
         assistant_id=kb.assistant_id,
@@ -291,11 +296,11 @@ def reindex_all(
             try:
                 if not path.is_file():
                     raise KnowledgeError(f'The original of "{doc.name}" is gone; upload it again.')
-                budget = ParseBudget(doc.name, should_stop=should_stop)
+                parse_budget = ParseBudget(doc.name, should_stop=should_stop)
                 parsed = parse_document(
-                    doc.name, path.read_bytes(), csv_column=doc.csv_column, budget=budget
+                    doc.name, path.read_bytes(), csv_column=doc.csv_column, budget=parse_budget
                 )
-                chunks = chunk_document(parsed, size=size, overlap=overlap)
+                chunks = chunk_document(parsed, size=size, overlap=overlap, budget=budget)
             except IndexingStopped:
                 raise  # Stop mid-file: the previous index stays (below)
             except KnowledgeError as error:

@@ -1,4 +1,8 @@
-"""Uploaded files → sections (heading path, page, text) → chunks. Pure: no database, no Chroma."""
+"""Uploaded files → sections (heading path, page, text). Pure: no database, no Chroma.
+
+Chunking the sections is `studio.knowledge.chunking`; plain-text structure is
+`studio.knowledge.plaintext`.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath, PureWindowsPath
 
 from studio.core.errors import IndexingStopped, KnowledgeError
+from studio.knowledge.plaintext import text_sections
 
 SUPPORTED_TYPES = ("txt", "md", "pdf", "docx", "html", "csv")
 _ALIASES = {"markdown": "md", "htm": "html", "text": "txt"}
@@ -75,17 +80,6 @@ class ParsedDocument:
 
     title: str
     sections: list[Section] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Chunk:
-    """A piece of a document small enough to embed, with where it came from."""
-
-    chunk_no: int
-    text: str
-    heading: str  # "Returns > Refund timing"
-    page: int | None
-    position: int  # character offset of the chunk's first unit in its section run
 
 
 def clean_filename(raw: str) -> str:
@@ -261,11 +255,21 @@ def _html_sections(data: bytes, name: str) -> tuple[str, list[Section]]:
     html = _decode(data, name)
     match = re.search(r"<title[^>]*>(.*?)</title>", html, re.I | re.S)
     title = re.sub(r"\s+", " ", match.group(1)).strip() if match else ""
+    # Site navigation and footers are not part of the page's content: drop them.
+    html = re.sub(r"<(nav|footer)\b[^>]*>.*?</\1\s*>", " ", html, flags=re.I | re.S)
     # Mark headings so the text keeps its structure, then let inscriptis do the real work.
     marked = re.sub(
         r"<h([1-6])[^>]*>(.*?)</h\1>",
         lambda m: f"<p>{'#' * int(m.group(1))} {re.sub(r'<[^>]+>', '', m.group(2)).strip()}</p>",
         html,
+        flags=re.I | re.S,
+    )
+    # An FAQ's questions in <summary> (of <details>) or <dt> head their answers: deepest level,
+    # so each one nests under the page's last heading and the next question replaces it.
+    marked = re.sub(
+        r"<(summary|dt)\b[^>]*>(.*?)</\1\s*>",
+        lambda m: f"<p>###### {re.sub(r'<[^>]+>', '', m.group(2)).strip()}</p>",
+        marked,
         flags=re.I | re.S,
     )
     md_title, sections = _markdown_sections(get_text(marked))
@@ -320,83 +324,9 @@ def parse_document(
     elif kind == "md":
         title, sections = _markdown_sections(_decode(data, name))
     else:
-        text = _decode(data, name).strip()
-        sections = [Section((), text)] if text else []
+        title, parts = text_sections(_decode(data, name))
+        sections = [Section(headings, text) for headings, text in parts]
     if not sections:
         raise KnowledgeError(f'"{name}" contains no text that could be extracted.')
     budget.check()
     return ParsedDocument(title=title or stem, sections=sections)
-
-
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])")
-
-
-def _units(text: str, size: int) -> list[str]:
-    """Paragraphs; a paragraph longer than `size` becomes sentences; a long sentence, words."""
-    units: list[str] = []
-    for paragraph in re.split(r"\n\s*\n", text):
-        paragraph = re.sub(r"[ \t]+", " ", paragraph).strip()
-        if not paragraph:
-            continue
-        if len(paragraph) <= size:
-            units.append(paragraph)
-            continue
-        for sentence in _SENTENCE_END.split(paragraph):
-            sentence = sentence.strip()
-            while len(sentence) > size:
-                cut = sentence.rfind(" ", 0, size)
-                cut = cut if cut > size // 2 else size
-                units.append(sentence[:cut].strip())
-                sentence = sentence[cut:].strip()
-            if sentence:
-                units.append(sentence)
-    return units
-
-
-def _too_many(parsed: ParsedDocument) -> KnowledgeError:
-    return KnowledgeError(
-        f'"{parsed.title}" would make more than {MAX_CHUNKS_PER_DOCUMENT:,} chunks (too long to '
-        "embed here). Split it into smaller files, or for a CSV pick the one column to index."
-    )
-
-
-def chunk_document(parsed: ParsedDocument, *, size: int, overlap: int) -> list[Chunk]:
-    """Pack units into chunks ≤ `size` chars, never across a heading or page; overlap by units."""
-    if size < 100 or not 0 <= overlap < size // 2 + 1:
-        raise KnowledgeError("Chunk size must be at least 100 and overlap less than half of it.")
-    # Every chunk holds at most `size` characters, so this many chunks at least: refuse early.
-    if sum(len(s.text) for s in parsed.sections) / size > MAX_CHUNKS_PER_DOCUMENT:
-        raise _too_many(parsed)
-    chunks: list[Chunk] = []
-    for section in parsed.sections:
-        heading = " > ".join(section.headings)
-        current: list[str] = []
-        position = 0
-        offset = 0
-
-        def emit(
-            units: list[str], start: int, heading: str = heading, page: int | None = section.page
-        ) -> None:
-            chunks.append(Chunk(len(chunks), "\n\n".join(units), heading, page, start))
-
-        for unit in _units(section.text, size):
-            joined = len("\n\n".join([*current, unit]))
-            if current and joined > size:
-                emit(current, position)
-                # Carry trailing units (up to `overlap` chars) so context spans the cut.
-                carry: list[str] = []
-                for prev in reversed(current):
-                    if len("\n\n".join([prev, *carry, unit])) > size or (
-                        len("\n\n".join([prev, *carry])) > overlap
-                    ):
-                        break
-                    carry.insert(0, prev)
-                position = offset - len("\n\n".join(carry)) if carry else offset
-                current = carry
-            current.append(unit)
-            offset += len(unit) + 2
-            if len(chunks) > MAX_CHUNKS_PER_DOCUMENT:
-                raise _too_many(parsed)
-        if current:
-            emit(current, position)
-    return chunks

@@ -11,8 +11,9 @@ from sqlmodel import Session, col
 from studio.access.roles import Permission, require
 from studio.core.errors import IndexingStopped, KnowledgeError, NotFound
 from studio.core.models import Document, DocumentStatus
+from studio.knowledge.chunking import chunk_document
 from studio.knowledge.ingest import upload_path
-from studio.knowledge.parsing import ParseBudget, chunk_document, parse_document
+from studio.knowledge.parsing import ParseBudget, parse_document
 from studio.knowledge.store import KnowledgeStore
 from studio.knowledge.types import DocumentInfo, FileOutcome, load_knowledge_base
 from studio.knowledge.waves import Progress, StopCheck, Waves, drop_chunks
@@ -65,11 +66,14 @@ def retry_documents(
                 raise KnowledgeError(
                     f'The original of "{doc.name}" is gone; upload the file again.'
                 )
-            budget = ParseBudget(doc.name, should_stop=should_stop)
+            parse_budget = ParseBudget(doc.name, should_stop=should_stop)
             parsed = parse_document(
-                doc.name, path.read_bytes(), csv_column=doc.csv_column, budget=budget
+                doc.name, path.read_bytes(), csv_column=doc.csv_column, budget=parse_budget
             )
-            chunks = chunk_document(parsed, size=kb.chunk_size, overlap=kb.chunk_overlap)
+            budget = store.embedder(kb.embedding).token_budget()
+            chunks = chunk_document(
+                parsed, size=kb.chunk_size, overlap=kb.chunk_overlap, budget=budget
+            )
         except IndexingStopped:  # Stop while this document was being read: it and the rest skip
             names = [d.name for d in docs]
             run.skip_from(number, names, '"{name}" was not retried: indexing was stopped first.')

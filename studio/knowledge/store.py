@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +16,10 @@ from studio.core.errors import KnowledgeError
 from studio.knowledge.embeddings import Embedder, get_embedder
 
 READ_PAGE = 5000  # rows per `get` when reading a whole collection
-CANDIDATES_MIN = 20  # vector and keyword candidates per query before fusion
+# Vector and keyword candidates per query before fusion: a fixed pool, so the blend (and with it
+# the order of the first results) never depends on how many results are asked for. It is larger
+# than any top_k an assistant may ask for (20).
+CANDIDATES = 50
 SYNC_KEYWORD_BUILD = 20_000  # chunks; above this the BM25 index is built in the background
 
 
@@ -32,6 +36,9 @@ class Hit:
     keyword_score: float
 
 
+_WORD = re.compile(r"[^\W\d_]{4,}")
+
+
 class _KeywordIndex:
     """BM25 over one collection's chunks, built once per knowledge-base version."""
 
@@ -43,6 +50,32 @@ class _KeywordIndex:
         self.retriever.index(
             bm25s.tokenize(texts, stopwords="en", show_progress=False), show_progress=False
         )
+        self.words = [w for w in self.retriever.vocab_dict if w]
+
+    def correct(self, query: str, known: Callable[[str], bool]) -> str:
+        """`query` with each misspelt word replaced by the indexed word one edit away (two for
+        words of 8+ letters). A word is only taken for a typo when neither the index nor the
+        embedding model's vocabulary (`known`) has it whole: "Ohio" or "salary" stay as they are,
+        "warrenty" becomes "warranty"."""
+        from rapidfuzz import process
+        from rapidfuzz.distance import DamerauLevenshtein
+
+        vocabulary = self.retriever.vocab_dict
+
+        def fix(match: re.Match[str]) -> str:
+            word = match.group(0)
+            lower = word.lower()
+            if lower in vocabulary or known(lower):
+                return word
+            best = process.extractOne(
+                lower,
+                self.words,
+                scorer=DamerauLevenshtein.distance,
+                score_cutoff=1 if len(lower) < 8 else 2,
+            )
+            return str(best[0]) if best else word
+
+        return _WORD.sub(fix, query)
 
     def top(self, query: str, k: int) -> dict[str, float]:
         import bm25s
@@ -236,9 +269,15 @@ def search(
         count = chroma.count()
     if count == 0:
         return []
-    n = min(count, max(top_k * 4, CANDIDATES_MIN))
+    n = min(count, max(top_k, CANDIDATES))
+    keyword = store.keyword_index(chroma, version, count=count)
     try:
-        qvec = store.embedder(embedding).embed([query])[0]
+        embedder = store.embedder(embedding)
+        if keyword is not None:
+            # Typos are corrected against the knowledge base's own words, for both searches.
+            count_tokens = embedder.token_budget().count
+            query = keyword.correct(query, lambda word: count_tokens([word]) == [1])
+        qvec = embedder.embed([query])[0]
     except KnowledgeError:
         qvec = None  # lexical fallback: the knowledge base still answers, less well
     w = keyword_weight if qvec is not None else 1.0
@@ -261,7 +300,6 @@ def search(
             texts[cid], metas[cid], vec[cid] = doc or "", dict(meta or {}), 1.0 - float(dist)
     kw: dict[str, float] = {}
     if w > 0:
-        keyword = store.keyword_index(chroma, version, count=count)
         raw = keyword.top(query, n) if keyword else {}
         best = max(raw.values(), default=0.0)
         kw = {cid: s / best for cid, s in raw.items()} if best > 0 else {}
@@ -277,5 +315,5 @@ def search(
     hits = [
         _hit(cid, texts[cid], metas[cid], vec.get(cid, 0.0), kw.get(cid, 0.0), w) for cid in texts
     ]
-    hits.sort(key=lambda h: h.score, reverse=True)
+    hits.sort(key=lambda h: (-h.score, -h.vector_score, h.chunk_id))  # ties: a stable order
     return hits[:top_k]

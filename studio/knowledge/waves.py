@@ -14,7 +14,7 @@ from sqlmodel import Session
 from studio.core.errors import KnowledgeError
 from studio.core.models import Document, DocumentStatus, KnowledgeBase, utcnow
 from studio.core.redaction import redact
-from studio.knowledge.parsing import Chunk
+from studio.knowledge.chunking import Chunk, embedding_text
 from studio.knowledge.store import KnowledgeStore
 from studio.knowledge.types import FileOutcome
 
@@ -26,11 +26,6 @@ WAVE_CHUNKS = 512  # chunks embedded and written together: large enough to batch
 UPSERT_BATCH = 4000  # below Chroma's maximum batch size
 
 
-def _embedding_text(title: str, chunk: Chunk) -> str:
-    # Title and heading path give a short chunk its context ("Refunds" under "Returns").
-    return "\n".join(p for p in (title, chunk.heading, chunk.text) if p)
-
-
 def write_chunks(
     store: KnowledgeStore,
     embedding: str,
@@ -40,7 +35,9 @@ def write_chunks(
     """Embed and upsert the chunks of several documents together (batching is what makes ingest
     fast), then drop chunks left over from longer, older versions of those documents."""
     items = [(doc, chunk) for doc, chunks, _ in batch for chunk in chunks]
-    vectors = store.embedder(embedding).embed([_embedding_text(d.title, c) for d, c in items])
+    vectors = store.embedder(embedding).embed(
+        [embedding_text(d.title, c.heading, c.text) for d, c in items]
+    )
     chroma = store.collection(collection)
     for start in range(0, len(items), UPSERT_BATCH):
         part = items[start : start + UPSERT_BATCH]

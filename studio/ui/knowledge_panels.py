@@ -8,12 +8,14 @@ import pandas as pd
 import streamlit as st
 
 from studio.access.roles import allows
+from studio.core.config import get_settings
 from studio.core.db import session_scope
 from studio.core.errors import StudioError
 from studio.design.schemas import RetrievalSettings
 from studio.knowledge import bases, jobs
 from studio.knowledge.bases import KnowledgeBaseInfo, KnowledgeStore, UploadedFile
-from studio.knowledge.embeddings import DEFAULT_EMBEDDING, OPTIONS
+from studio.knowledge.chunking import Chunk
+from studio.knowledge.embeddings import DEFAULT_EMBEDDING, OPTIONS, preparation_status
 from studio.knowledge.parsing import SUPPORTED_TYPES
 from studio.ui import indexing_view, state
 from studio.ui.permissions import KNOWLEDGE, lock
@@ -226,8 +228,52 @@ def retrieval_panel(
         st.caption(f"All {len(passages)} passages pass the threshold {threshold:.2f}.")
 
 
-def preview_panel(*, kb: KnowledgeBaseInfo) -> None:
-    """Chunk a file with chosen size and overlap, without indexing it."""
+CHUNKING_HELP = (
+    "Size / overlap in characters. Each chunk also fits the embedding model's window (128 tokens "
+    "for MiniLM, title and heading included), so all of it reaches the vector."
+)
+
+
+def model_preparation_notice(*, kb: KnowledgeBaseInfo | None) -> None:
+    """While the built-in 8-bit model is derived (once per machine, in the background), its
+    progress; why, if that failed."""
+    if (kb.embedding if kb else DEFAULT_EMBEDDING) != DEFAULT_EMBEDDING:
+        return
+    status = preparation_status(get_settings())
+    if status.state == "running":
+        _preparation_progress()
+    elif status.state == "failed":
+        st.warning(status.message, icon=":material/warning:")
+
+
+@st.fragment(run_every=1)
+def _preparation_progress() -> None:
+    status = preparation_status(get_settings())
+    if status.state != "running":
+        st.rerun()  # the whole page, now that the model is ready (or failed)
+        return
+    st.progress(
+        status.fraction,
+        text=f"Preparing the built-in embedding, once on this machine: {status.message}…",
+    )
+    st.caption("Uploads wait until it is ready; everything else works meanwhile.")
+
+
+def _chunk_label(chunk: Chunk, window: int | None) -> str:
+    where = " · ".join(p for p in (chunk.heading, f"p. {chunk.page}" if chunk.page else "") if p)
+    size = f"{chunk.tokens} tokens · " if chunk.tokens is not None else ""
+    mark = ""
+    if chunk.metadata_only:
+        mark = " · :orange[only metadata: not indexed]"
+    elif chunk.cut:
+        mark = f" · :red[cut: the model reads only {window} tokens]"
+    label = f"#{chunk.chunk_no} · {size}{len(chunk.text)} chars · "
+    return label + (plain(where) if where else "no heading") + mark
+
+
+def preview_panel(*, store: KnowledgeStore, kb: KnowledgeBaseInfo) -> None:
+    """Chunk a file with chosen size and overlap, without indexing it: each chunk's tokens as the
+    embedding model counts them, chunks it would cut and metadata-only chunks marked."""
     file = st.file_uploader("File to preview", key="kb_preview_file")
     left, right = st.columns(2)
     size = left.slider("Chunk size", 100, 4000, kb.chunk_size, 50, key="kb_preview_size")
@@ -236,19 +282,31 @@ def preview_panel(*, kb: KnowledgeBaseInfo) -> None:
         st.caption("Choose a file to see how it would be split.")
         return
     try:
+        budget = store.embedder(kb.embedding).token_budget()
         chunks = bases.preview_chunks(
-            name=file.name, data=file.getvalue(), chunk_size=size, chunk_overlap=overlap
+            name=file.name,
+            data=file.getvalue(),
+            chunk_size=size,
+            chunk_overlap=overlap,
+            budget=budget,
         )
     except StudioError as error:
         st.error(safe(str(error)))
         return
-    st.write(f"**{len(chunks)} chunks**")
+    indexed = [c for c in chunks if not c.metadata_only]
+    cut = sum(c.cut for c in indexed)
+    longest = max((c.tokens or 0 for c in indexed), default=0)
+    summary = (
+        f"**{len(indexed)} chunks** · longest {longest} of the {budget.max_tokens} tokens "
+        f"{kb.embedding_short} reads"
+    )
+    if cut:
+        summary += f" · :red[{cut} would be cut]"
+    if len(indexed) < len(chunks):
+        summary += f" · {len(chunks) - len(indexed)} metadata-only left out"
+    st.markdown(summary)
     for chunk in chunks[:50]:
-        where = " · ".join(
-            p for p in (chunk.heading, f"p. {chunk.page}" if chunk.page else "") if p
-        )
-        label = plain(where) if where else "no heading"
-        with st.expander(f"#{chunk.chunk_no} · {len(chunk.text)} chars · {label}"):
+        with st.expander(_chunk_label(chunk, budget.max_tokens)):
             st.text(chunk.text)
     if len(chunks) > 50:
         st.caption(f"…and {len(chunks) - 50} more.")

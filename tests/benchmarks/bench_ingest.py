@@ -1,22 +1,33 @@
 """Ingest 1,000 documents (~5 MB of text) with the offline default embedding.
 
-Run: python tests/benchmarks/bench_ingest.py [--docs 1000]
+Run: python tests/benchmarks/bench_ingest.py [--docs 1000] [--speed-docs 60] [--rounds 3]
 Targets: studio ingest <= 60 s on 2 cores; <= 1.3x the baseline (the same chunks embedded with the
 same embedder and written with chromadb's collection.add directly); peak RSS <= 1.5 GB.
 Each side runs in its own subprocess so their peak memory is measured separately.
+
+It also prints the CPU model and its SIMD flags, and chunks/s per embedding option and per way of
+running the model (one text per run on each core as the studio does, length-sorted padded batches,
+same-length batches, two threads per run, onnxruntime's SkipLayerNormalization fusion), each on
+the same chunk texts, in interleaved rounds (median), with the cosine of its vectors to the
+studio's: on a shared machine only figures from the same run compare.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import platform
 import random
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -57,6 +68,21 @@ def make_documents(count: int, seed: int = 7) -> list[tuple[str, bytes]]:
                 lines += [" ".join(sentences), ""]
         docs.append((f"article-{i:04d}.md", "\n".join(lines).encode()))
     return docs
+
+
+def cpu_description() -> str:
+    """CPU model and the SIMD flags that decide onnxruntime's int8 kernels."""
+    model, flags = platform.processor() or "unknown CPU", set()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "model name":
+                model = value.strip()
+            elif key.strip() == "flags":
+                flags = set(value.split())
+    wanted = ("avx2", "avx512f", "avx512bw", "avx512_vnni", "avx_vnni", "amx_int8")
+    present = [f for f in wanted if f in flags] or ["none of " + "/".join(wanted)]
+    return f"{model}; SIMD: {', '.join(present)}"
 
 
 def peak_rss_mb() -> float:
@@ -116,16 +142,18 @@ def run_baseline(count: int, embedding: str) -> dict[str, float]:
     from chromadb.config import Settings as ChromaSettings
 
     from studio.core.config import Settings
+    from studio.knowledge.chunking import chunk_document
     from studio.knowledge.embeddings import get_embedder
-    from studio.knowledge.parsing import chunk_document, parse_document
+    from studio.knowledge.parsing import parse_document
 
     embedder = get_embedder(embedding, settings=Settings(model_cache_dir=MODEL_CACHE))
     embedder.embed(["warm up"])
+    budget = embedder.token_budget()
     # The same chunks and the same text the studio embeds (title + heading + chunk).
     items: list[tuple[str, str, str, dict[str, object]]] = []
     for number, (name, data) in enumerate(make_documents(count), 1):
         parsed = parse_document(name, data)
-        for c in chunk_document(parsed, size=800, overlap=120):
+        for c in chunk_document(parsed, size=800, overlap=120, budget=budget):
             text = "\n".join(p for p in (parsed.title, c.heading, c.text) if p)
             meta = {
                 "document_id": number,
@@ -157,16 +185,175 @@ def run_baseline(count: int, embedding: str) -> dict[str, float]:
     return {"seconds": seconds, "chunks": len(items), "rss_mb": peak_rss_mb()}
 
 
+def chunk_texts(count: int, budget: object | None) -> list[str]:
+    """What the studio embeds for the chunks of `count` documents (title + heading + text)."""
+    from studio.knowledge.chunking import chunk_document, embedding_text
+    from studio.knowledge.parsing import parse_document
+
+    texts = []
+    for name, data in make_documents(count):
+        parsed = parse_document(name, data)
+        for c in chunk_document(parsed, size=800, overlap=120, budget=budget):  # type: ignore[arg-type]
+            texts.append(embedding_text(parsed.title, c.heading, c.text))
+    return texts
+
+
+STUDIO_WAY = "studio: one text per run, a run per core"
+
+
+def _session(model_path: str, threads: int, fuse_skip_layer_norm: bool) -> Any:
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
+    disabled = [] if fuse_skip_layer_norm else ["SkipLayerNormFusion"]
+    return ort.InferenceSession(
+        model_path, options, providers=["CPUExecutionProvider"], disabled_optimizers=disabled
+    )
+
+
+def _mean_pooled(session: Any, batch: list[list[int]]) -> Any:
+    import numpy as np
+
+    x = np.zeros((len(batch), max(len(b) for b in batch)), dtype=np.int64)
+    mask = np.zeros_like(x)
+    for r, ids in enumerate(batch):
+        x[r, : len(ids)], mask[r, : len(ids)] = ids, 1
+    feed = {"input_ids": x, "attention_mask": mask, "token_type_ids": np.zeros_like(x)}
+    hidden = session.run(None, feed)[0]
+    return (hidden * mask[..., None]).sum(1) / mask.sum(1, keepdims=True)
+
+
+def _groups(ids: list[list[int]], size: int, exact: bool) -> list[list[int]]:
+    """Indexes in length order, in batches of `size` (of one length only when `exact`)."""
+    groups: list[list[int]] = []
+    for i in sorted(range(len(ids)), key=lambda i: len(ids[i])):
+        same = bool(groups) and (not exact or len(ids[groups[-1][0]]) == len(ids[i]))
+        if same and len(groups[-1]) < size:
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    return groups
+
+
+def _ways(embedder: Any, texts: list[str]) -> dict[str, Callable[[], Any]]:
+    """Ways of running one embedding model over `texts`, each returning normalised vectors."""
+    import numpy as np
+
+    from studio.knowledge.embeddings import _map_on_threads, _normalise
+
+    ids = [embedder._tokenizer.encode(t).ids for t in texts]
+    path = embedder._session._model_path
+    plain, fused, two = _session(path, 1, False), _session(path, 1, True), _session(path, 2, False)
+
+    def batched(session: Any, size: int, exact: bool, workers: int) -> Any:
+        out = np.zeros((len(ids), 384), dtype=np.float32)
+
+        def one(group: list[int]) -> Any:
+            out[group] = _mean_pooled(session, [ids[i] for i in group])
+            return out[group[0]]
+
+        _map_on_threads(one, _groups(ids, size, exact), workers)  # type: ignore[arg-type]
+        return _normalise(out)
+
+    def per_text(session: Any) -> Any:
+        rows = _map_on_threads(lambda t: _mean_pooled(session, [t])[0], ids, 2)  # type: ignore[arg-type]
+        return _normalise(np.vstack(rows))
+
+    return {
+        STUDIO_WAY: lambda: embedder.embed(texts),
+        "one text per run, SkipLayerNorm fused": lambda: per_text(fused),
+        "padded batches of 8, a batch per core": lambda: batched(plain, 8, False, 2),
+        "padded batches of 16, a batch per core": lambda: batched(plain, 16, False, 2),
+        "same-length batches of 8, a batch per core": lambda: batched(plain, 8, True, 2),
+        "padded batches of 16, 2 threads per run": lambda: batched(two, 16, False, 1),
+    }
+
+
+def run_speed(count: int, rounds: int) -> dict[str, Any]:
+    """chunks/s per option and per way of running the model (median of interleaved rounds)."""
+    import numpy as np
+
+    from studio.core.config import Settings
+    from studio.knowledge.embeddings import get_embedder
+
+    settings = Settings(model_cache_dir=MODEL_CACHE)
+    rates: dict[str, list[float]] = {}
+    cosines: dict[str, float] = {}
+    tokens: dict[str, float] = {}
+    ways: dict[str, dict[str, Callable[[], Any]]] = {}
+    texts: dict[str, list[str]] = {}
+    for key in ("minilm-q8", "minilm-int8", "chroma-minilm"):
+        try:
+            embedder = get_embedder(key, settings=settings)
+            embedder.embed(["warm up"])
+        except Exception as error:  # an option not available here is reported, not fatal
+            print(f"[{key}] skipped: {error}", file=sys.stderr)
+            continue
+        texts[key] = chunk_texts(count, embedder.token_budget())
+        ways[key] = _ways(embedder, texts[key])
+        lengths = [len(embedder._tokenizer.encode(t).ids) for t in texts[key]]  # type: ignore[attr-defined]
+        tokens[key] = float(np.mean(lengths))
+        reference = ways[key][STUDIO_WAY]()
+        for name, fn in ways[key].items():
+            cosines[f"{key} | {name}"] = float((fn() * reference).sum(1).min())
+    for _ in range(rounds):  # interleaved: a load spike hits every way alike
+        for key, options in ways.items():
+            for name, fn in options.items():
+                start = time.perf_counter()
+                fn()
+                seconds = time.perf_counter() - start
+                rates.setdefault(f"{key} | {name}", []).append(len(texts[key]) / seconds)
+    return {
+        "rates": {k: statistics.median(v) for k, v in rates.items()},
+        "cosines": cosines,
+        "tokens": tokens,
+        "texts": count,
+    }
+
+
+def print_speed(speed: dict[str, object]) -> None:
+    rates: dict[str, float] = speed["rates"]  # type: ignore[assignment]
+    cosines: dict[str, float] = speed["cosines"]  # type: ignore[assignment]
+    tokens: dict[str, float] = speed["tokens"]  # type: ignore[assignment]
+    print(f"\nembedding speed on {cpu_description()}, {_cpu_count()} cores")
+    print(f"  chunks of {speed['texts']} documents; median chunks/s of interleaved rounds")
+    for key, mean in tokens.items():
+        base = rates[f"{key} | {STUDIO_WAY}"]
+        print(f"  [{key}] mean {mean:.0f} tokens per chunk")
+        for name, rate in rates.items():
+            if name.startswith(f"{key} |"):
+                label = name.split(" | ", 1)[1]
+                print(
+                    f"    {label:<46} {rate:7.1f} chunks/s  x{rate / base:.2f}  "
+                    f"min cos {cosines[name]:.4f}"
+                )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--docs", type=int, default=1000)
     parser.add_argument("--embedding", default=DEFAULT_EMBEDDING)
-    parser.add_argument("--side", choices=["studio", "baseline"])
+    parser.add_argument("--side", choices=["studio", "baseline", "speed"])
+    parser.add_argument("--speed-docs", type=int, default=60)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--speed-only", action="store_true")
     args = parser.parse_args()
+    if args.side == "speed":
+        print(json.dumps(run_speed(args.speed_docs, args.rounds)))
+        return 0
     if args.side:
         run = run_studio if args.side == "studio" else run_baseline
         result = run(args.docs, args.embedding)
         print(json.dumps(result))
+        return 0
+    command = [sys.executable, __file__, "--side", "speed", "--speed-docs", str(args.speed_docs)]
+    out = subprocess.run(
+        [*command, "--rounds", str(args.rounds)], check=True, capture_output=True, text=True
+    ).stdout
+    print_speed(json.loads(out.strip().splitlines()[-1]))
+    if args.speed_only:
         return 0
     results = {}
     for side in ("studio", "baseline"):

@@ -57,6 +57,9 @@ def test_a_text_gets_the_same_vector_alone_or_among_others(key: str) -> None:
     together = embedder.embed(texts)
     for i in (0, 3, 20):
         assert np.allclose(together[i], embedder.embed([texts[i]])[0], atol=1e-6)
+    # A repeated text is embedded once and every copy gets its row, in order.
+    repeated = embedder.embed([texts[3], texts[0], texts[3]])
+    assert np.allclose(repeated, together[[3, 0, 3]], atol=1e-6)
 
 
 def test_the_8bit_default_stays_close_to_the_full_precision_model() -> None:

@@ -9,10 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from studio.core.errors import KnowledgeError
+from studio.knowledge.chunking import chunk_document
 from studio.knowledge.parsing import (
     ParsedDocument,
     Section,
-    chunk_document,
     clean_filename,
     file_type_of,
     parse_document,
