@@ -20,6 +20,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col
 
+from studio.access.roles import Permission, require
 from studio.chat import tagging
 from studio.core.errors import InvalidInput, NotFound
 from studio.core.models import (
@@ -253,6 +254,7 @@ def generate_traffic(
 
     Raises InvalidInput if `turns` or `days` is out of range, NotFound if there is no assistant.
     """
+    require(Permission.EDIT_ASSISTANT)
     if not 1 <= turns <= MAX_TURNS:
         raise InvalidInput(f"Generate between 1 and {MAX_TURNS:,} turns.")
     if not 1 <= days <= 3650:

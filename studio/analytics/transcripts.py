@@ -18,6 +18,8 @@ from sqlalchemy import insert, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col
 
+from studio.access import audit
+from studio.access.roles import Permission, require
 from studio.analytics.transcript_formats import (
     CsvColumns,
     ImportedMessage,
@@ -136,6 +138,7 @@ def import_transcripts(
     NotFound if the assistant does not exist; Conflict if the same conversations were being
     imported at the same moment (nothing from this import is kept then).
     """
+    require(Permission.EDIT_ASSISTANT)
     report = on_progress or (lambda done, total, message: None)
     report(0, 1, "Reading the file…")
     target = assistants.get_assistant(session=session, assistant_id=assistant_id)
@@ -169,6 +172,14 @@ def import_transcripts(
             config_hash=config_hash, config=config, now=now,
             assumed_timezone=parsed.assumed_timezone,
         )  # fmt: skip
+    audit.record(
+        session=session,
+        action="transcripts.import",
+        target_type="assistant",
+        target_id=assistant_id,
+        target_label=target.name,
+        changes=audit.changed(conversations=(None, total), file=(None, filename[:200])),
+    )
     try:
         session.flush()
     except IntegrityError as exc:

@@ -6,6 +6,7 @@ here. A job's runs are stored by `run_suite` when it ends, cancelled or not.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 import uuid
@@ -71,7 +72,10 @@ def start_job(runner: Runner) -> str:
         for key in finished[: max(0, len(finished) - MAX_FINISHED_JOBS)]:
             del _jobs[key]
         _jobs[job.id] = job
-    threading.Thread(target=work, name=f"suite-{job.id[:8]}", daemon=True).start()
+    context = contextvars.copy_context()  # the run acts as whoever started it
+    threading.Thread(
+        target=context.run, args=(work,), name=f"suite-{job.id[:8]}", daemon=True
+    ).start()
     return job.id
 
 

@@ -12,6 +12,8 @@ from typing import Annotated
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
+from studio.access import audit
+from studio.access.roles import Permission, require
 from studio.compare import runs
 from studio.compare.runs import RunDetail, RunSummary
 from studio.core.errors import InvalidInput
@@ -57,6 +59,7 @@ def get_gate(*, session: Session, assistant_id: int) -> GateSettings:
 def save_gate(*, session: Session, assistant_id: int, settings: GateSettings) -> GateSettings:
     """Store the gate settings; commits. Raises InvalidInput if switched on without a suite of
     this assistant."""
+    require(Permission.EDIT_ASSISTANT)
     if settings.suite_id is not None:
         suite = session.get(Suite, settings.suite_id)
         if suite is None or suite.assistant_id != assistant_id:
@@ -64,6 +67,15 @@ def save_gate(*, session: Session, assistant_id: int, settings: GateSettings) ->
     elif settings.enabled:
         raise InvalidInput("Pick the suite the gate runs before switching it on.")
     row = session.get(PublishGate, assistant_id) or PublishGate(assistant_id=assistant_id)
+    before = get_gate(session=session, assistant_id=assistant_id).model_dump(mode="json")
+    audit.record(
+        session=session,
+        action="gate.save",
+        target_type="assistant",
+        target_id=assistant_id,
+        target_label="publish gate",
+        changes=audit.changes_between(before, settings.model_dump(mode="json")),
+    )
     for key, value in settings.model_dump().items():
         setattr(row, key, value)
     row.updated_at = utcnow()

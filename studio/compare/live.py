@@ -8,6 +8,7 @@ side is logged as its own session with source COMPARE and the comparison's share
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import queue
 import uuid
@@ -118,7 +119,10 @@ def stream_side_by_side(
     pool = ThreadPoolExecutor(max_workers=max(1, len(sides)), thread_name_prefix="compare-side")
     try:
         futures: dict[Future[TurnResult], int] = {
-            pool.submit(run, index, side): index for index, side in enumerate(sides)
+            # Each side runs as the person who sent the message (contextvars do not cross into
+            # pool threads by themselves).
+            pool.submit(contextvars.copy_context().run, run, index, side): index
+            for index, side in enumerate(sides)
         }
         pending = set(futures)
         while pending or not events.empty():

@@ -7,6 +7,7 @@ cancelled run keeps what finished and marks the rest "not run".
 
 from __future__ import annotations
 
+import contextvars
 import threading
 import uuid
 from collections.abc import Callable, Sequence
@@ -15,6 +16,7 @@ from datetime import datetime
 
 from sqlalchemy.engine import Engine
 
+from studio.access.roles import Permission, require
 from studio.chat import turn
 from studio.chat.protocol import SIMULATOR_NAME, ChatBackend, ChatRequest
 from studio.chat.results import TurnResult
@@ -238,6 +240,7 @@ def run_suite(
     When `should_stop` turns true, cases not started are marked "not run" and the runs are
     stored as cancelled with the results that finished.
     """
+    require(Permission.RUN_SUITES)
     if not suite.cases:
         raise InvalidInput("This suite has no cases yet: add or generate some first.")
     if not 1 <= len(variants) <= 2:
@@ -260,6 +263,7 @@ def run_suite(
             while queue and len(pending) < workers:
                 side, position = queue.pop()
                 future = pool.submit(
+                    contextvars.copy_context().run,  # the cases run as whoever started the run
                     run_case,
                     engine=engine,
                     backend=backend,

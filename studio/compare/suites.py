@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from studio.access import audit
+from studio.access.roles import Permission, require
 from studio.chat.insights import MAX_MESSAGE_CHARS
 from studio.compare.assertions import Assertion, CallsTool
 from studio.core import safe_yaml
@@ -194,6 +196,7 @@ def save_suite(
     Raises InvalidInput if the name is empty, there are no cases, or an assertion names a tool
     the configuration lacks; Conflict if another suite of the assistant has the name.
     """
+    require(Permission.RUN_SUITES)
     clean = name.strip()
     problems: list[FieldProblem] = []
     if not clean or len(clean) > 120:
@@ -232,15 +235,31 @@ def save_suite(
                 turns=[t.model_dump(mode="json", exclude_none=True) for t in case.turns],
             )
         )
+    audit.record(
+        session=session,
+        action="suite.create" if suite_id is None else "suite.update",
+        target_type="suite",
+        target_id=row.id,
+        target_label=clean,
+        changes=audit.changed(cases=(None, len(cases))),
+    )
     session.commit()
     return _detail(session, row)
 
 
 def delete_suite(*, session: Session, suite_id: int) -> None:
     """Delete a suite with its cases and runs. Raises NotFound if it is gone already."""
+    require(Permission.RUN_SUITES)
     row = session.get(Suite, suite_id)
     if row is None:
         raise NotFound("This suite does not exist any more.")
+    audit.record(
+        session=session,
+        action="suite.delete",
+        target_type="suite",
+        target_id=suite_id,
+        target_label=row.name,
+    )
     session.delete(row)
     session.commit()
 

@@ -12,6 +12,7 @@ from sqlalchemy import and_, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from studio.access.roles import Permission, require
 from studio.core.errors import Conflict, InvalidInput
 from studio.core.models import ComparisonVote, VoteChoice
 
@@ -130,6 +131,7 @@ def record_vote(
 
     Raises InvalidInput if the reason is too long, Conflict if that turn already has a vote.
     """
+    require(Permission.FEEDBACK)
     reason = reason.strip()
     if len(reason) > MAX_REASON:
         raise InvalidInput(f"Keep the reason under {MAX_REASON} characters.")

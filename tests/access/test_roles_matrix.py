@@ -16,13 +16,15 @@ from sqlmodel import Session, col
 
 from studio.access import audit, keys, users
 from studio.access.roles import ROLE_PERMISSIONS, SYSTEM, Actor, Permission, acting_as
+from studio.analytics import traffic, transcripts
 from studio.chat import conversations, pricing
 from studio.chat.simulator import SimulatorBackend
 from studio.chat.turn import draft_target, run_turn
+from studio.compare import gate, suites, variants, votes
 from studio.core.config import get_settings
 from studio.core.db import session_scope
 from studio.core.errors import NotSignedIn, PermissionDenied
-from studio.core.models import AuditEntry, Turn, UserRole
+from studio.core.models import AuditEntry, Turn, UserRole, VoteChoice
 from studio.design import assistants, drafts, exports, lifecycle, versions
 from studio.knowledge import bases, ingest, jobs, retry
 from studio.knowledge.store import KnowledgeStore
@@ -41,6 +43,7 @@ class World:
     kb_id: int = 0
     document_id: int = 0
     turn_id: int = 0
+    suite_id: int = 0  # a suite to delete
 
 
 def _wait(engine: Engine, kb_id: int) -> None:
@@ -101,6 +104,38 @@ def _chat(w: World) -> None:
     with session_scope(w.engine) as s:
         target = draft_target(session=s, assistant_id=w.assistant_id)
     run_turn(engine=w.engine, backend=SimulatorBackend(), target=target, message="Hello there")
+
+
+def _suite(s: Session, w: World) -> Any:
+    config = assistants.get_assistant(session=s, assistant_id=w.assistant_id).draft
+    case = suites.CaseSpec(name="hello", turns=[suites.CaseTurn(message="Hello")])
+    return suites.save_suite(
+        session=s, assistant_id=w.assistant_id, name=f"smoke {w.role}", cases=[case], config=config
+    )
+
+
+def _delete_suite(s: Session, w: World) -> None:
+    suites.delete_suite(session=s, suite_id=w.suite_id)
+
+
+def _vote(s: Session, w: World) -> Any:
+    spec = variants.VariantSpec(assistant_id=w.assistant_id)
+    side = variants.resolve_variant(session=s, spec=spec)
+    return votes.record_vote(
+        session=s,
+        comparison_id=f"c-{w.role}",
+        turn_no=0,
+        a=side,
+        b=side,
+        choice=VoteChoice.TIE,
+    )
+
+
+def _transcripts(s: Session, w: World) -> Any:
+    line = b'{"id": "t-1", "messages": [{"role": "user", "content": "Where is my parcel?"}]}'
+    return transcripts.import_transcripts(
+        session=s, assistant_id=w.assistant_id, content=line, filename=f"{w.role}.jsonl"
+    )
 
 
 # (what, permission, action, writes an audit entry)
@@ -310,6 +345,30 @@ ACTIONS: list[tuple[str, Permission, Callable[[World], Any], bool]] = [
         _in_session(lambda s, w: audit.list_entries(session=s)),
         False,
     ),
+    ("save a suite", P.RUN_SUITES, _in_session(_suite), True),
+    ("delete a suite", P.RUN_SUITES, _in_session(_delete_suite), True),
+    (
+        "set the publish gate",
+        P.EDIT_ASSISTANT,
+        _in_session(
+            lambda s, w: gate.save_gate(
+                session=s, assistant_id=w.assistant_id, settings=gate.GateSettings(min_pass_rate=90)
+            )
+        ),
+        True,
+    ),
+    ("vote", P.FEEDBACK, _in_session(_vote), False),
+    ("import transcripts", P.EDIT_ASSISTANT, _in_session(_transcripts), True),
+    (
+        "generate demo traffic",
+        P.EDIT_ASSISTANT,
+        _in_session(
+            lambda s, w: traffic.generate_traffic(
+                session=s, turns=5, days=1, assistant_ids=[w.assistant_id]
+            )
+        ),
+        False,
+    ),
     (
         "delete an assistant",
         P.DELETE_ASSISTANT,
@@ -334,6 +393,8 @@ def _setup(engine: Engine, store: KnowledgeStore, role: str) -> World:
         w.kb_id = bases.create_knowledge_base(session=s, store=store, assistant_id=w.other_id).id
         pricing.set_price(session=s, model="m-0", input_per_million=1, output_per_million=1)
         users.add_user(session=s, username="carol", password="carol's password")
+        w.suite_id = _suite(s, World(engine=engine, store=store, role="to delete",
+                                     assistant_id=w.assistant_id)).id  # fmt: skip
     with acting_as(SYSTEM):
         jobs.start_upload(
             engine=engine,
