@@ -20,7 +20,7 @@ from studio.chat.simulator import SimulatorBackend
 from studio.core.config import get_settings
 from studio.core.db import session_scope
 from studio.core.errors import InvalidInput, NotFound
-from studio.core.models import ChatSession, Turn, TurnStatus
+from studio.core.models import ChatSession, Turn, TurnSource, TurnStatus
 from studio.design import assistants, drafts, seeding
 from studio.design.templates import get_template
 from studio.knowledge import bases
@@ -477,3 +477,17 @@ def test_strict_grounding_lets_refusals_and_hand_overs_through(
     result = chat_turn(engine, t, message)
     assert "no_knowledge" not in result.lint_flags
     assert refuses(result.reply) if check == "refuses" else result.escalated
+
+
+def test_the_preview_lists_only_its_own_conversations(engine: Engine, shop: int) -> None:
+    # Imported, suite and compare sessions belong to Analytics, Suites and Compare, not to the
+    # Preview's "past conversations".
+    mine = chat_turn(engine, target(engine, shop), "Hello!")
+    chat_turn(engine, target(engine, shop), "Hello from a suite", source=TurnSource.SUITE)
+    with session_scope(engine) as session:
+        listed = conversations.list_sessions(session=session, assistant_id=shop)
+        every = conversations.list_sessions(
+            session=session, assistant_id=shop, sources=tuple(TurnSource)
+        )
+    assert [s.id for s in listed] == [mine.session_id]
+    assert len(every) == 2

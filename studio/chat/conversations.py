@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
@@ -173,15 +172,18 @@ def _write_turn(
     return ids
 
 
-def list_sessions(*, session: Session, assistant_id: int, limit: int = 30) -> list[SessionSummary]:
-    """The assistant's most recent chat sessions with their turn counts."""
-    counts = (
-        select(Turn.session_id, func.count().label("n")).group_by(col(Turn.session_id)).subquery()
-    )
+def list_sessions(
+    *,
+    session: Session,
+    assistant_id: int,
+    limit: int = 30,
+    sources: tuple[TurnSource, ...] = (TurnSource.PREVIEW,),
+) -> list[SessionSummary]:
+    """The assistant's most recent chat sessions of `sources` (the Preview's own by default, not
+    imported, generated or suite sessions) with their turn counts."""
     rows = session.exec(
-        select(ChatSession, counts.c.n)
-        .join(counts, counts.c.session_id == ChatSession.id, isouter=True)
-        .where(ChatSession.assistant_id == assistant_id)
+        select(ChatSession)
+        .where(ChatSession.assistant_id == assistant_id, col(ChatSession.source).in_(sources))
         .order_by(col(ChatSession.last_turn_at).desc())
         .limit(limit)
     ).all()
@@ -196,9 +198,9 @@ def list_sessions(*, session: Session, assistant_id: int, limit: int = 30) -> li
             version_number=c.version_number,
             started_at=c.started_at,
             last_turn_at=c.last_turn_at,
-            turn_count=int(n or 0),
+            turn_count=c.turn_count,  # kept up to date by log_turn (and the importers)
         )
-        for c, n in rows
+        for c in rows
     ]
 
 
