@@ -113,6 +113,11 @@ def _record(row: ComparisonVote) -> VoteRecord:
     )
 
 
+def votes_from_rows(rows: Sequence[ComparisonVote]) -> list[VoteRecord]:
+    """Stored vote rows as plain records."""
+    return [_record(r) for r in rows]
+
+
 def record_vote(
     *,
     session: Session,

@@ -7,7 +7,7 @@ from typing import Literal
 
 import streamlit as st
 
-from studio.analytics import charts, sessions
+from studio.analytics import charts, sessions, votes
 from studio.analytics.dashboard import Dashboard
 from studio.analytics.filters import Filters
 from studio.analytics.traffic import generate_traffic
@@ -58,9 +58,21 @@ def kpi_tiles(d: Dashboard) -> None:
     if len(d.splits) > 1:
         with st.expander("Compare versions: every KPI per version"):
             st.dataframe(d.kpis_by_split(), width="stretch")
-    st.caption(
-        "Blind-vote win rates appear here once side-by-side comparisons record votes (Compare)."
-    )
+    vote_table(d)
+
+
+def vote_table(d: Dashboard) -> None:
+    """Blind-vote win rates per variant in the period (from Compare)."""
+    with session_scope(get_engine()) as session:
+        table = votes.win_rates(votes.votes_in(session=session, filters=d.filters))
+    if table.empty:
+        st.caption(
+            "No blind votes in this period yet: vote on Compare (blind mode) and the win rate of "
+            "each variant shows here."
+        )
+        return
+    st.markdown("**Blind-vote win rates** (ties and “both bad” not counted in the rate)")
+    st.dataframe(table, hide_index=True, width="stretch")
 
 
 def _chart(figure: object) -> None:
