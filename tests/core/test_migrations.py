@@ -252,3 +252,44 @@ def test_the_studio_explains_a_database_newer_than_it_instead_of_crashing(tmp_pa
     assert not at.exception
     shown = [e.value for e in [*at.error, *at.sidebar.error]]
     assert any("newer version of the studio" in message for message in shown), shown
+
+
+def test_every_downgrade_step_keeps_the_rows_of_the_tables_it_does_not_drop(
+    database_url: str,
+) -> None:
+    # SQLite alters a table by copying it; a copied parent table cascade-deletes its children
+    # (an assistant's versions, sessions and turns). Each step must alter in place.
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    from studio.design.schemas import blank_config
+
+    engine = make_engine(database_url)
+    _release_schema(engine)
+    config = blank_config(company_name="Old Co").model_dump_json()
+    with engine.begin() as connection:
+        for statement in filter(str.strip, RELEASE_ROWS.split(";")):
+            connection.execute(text(statement), {"config": config, "now": datetime.now(UTC)})
+    upgrade_database(engine)
+    counted = ("assistant", "assistantversion", "document", "chatsession", "turn", "feedback")
+
+    def counts() -> dict[str, int]:
+        with engine.connect() as connection:
+            return {
+                t: connection.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()
+                for t in counted
+            }
+
+    before = counts()
+    assert all(before.values()), before
+    script = ScriptDirectory.from_config(_config())
+    for revision in script.walk_revisions():  # head first
+        if revision.down_revision is None:
+            break
+        with engine.connect() as connection:
+            command.downgrade(_config(connection), str(revision.down_revision))
+            connection.commit()
+        assert counts() == before, f"downgrading {revision.revision} lost rows"
+    assert upgrade_database(engine).current == head_revision()
+    assert counts() == before
+    engine.dispose()

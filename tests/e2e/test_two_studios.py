@@ -23,7 +23,7 @@ from studio.design import assistants
 from studio.knowledge.bases import create_knowledge_base, list_documents
 from studio.knowledge.store import open_store
 from tests.conftest import ROOT
-from tests.e2e.test_deep_link import CHROMIUM, CHROMIUM_ARGS, _free_port
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, _free_port
 from tests.knowledge.conftest import chroma_server  # noqa: F401  (a fixture)
 from tests.postgres import PostgresCluster
 

@@ -34,6 +34,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("knowledgebase", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_knowledgebase_storage_key"))
-        batch_op.drop_column("storage_key")
+    # In place (SQLite >= 3.35): a batch copy of knowledgebase would cascade-delete its documents.
+    op.drop_index(op.f("ix_knowledgebase_storage_key"), table_name="knowledgebase")
+    op.drop_column("knowledgebase", "storage_key")

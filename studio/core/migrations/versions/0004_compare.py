@@ -77,9 +77,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("chatsession", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_chatsession_comparison_id"))
-        batch_op.drop_column("comparison_id")
+    # In place (SQLite >= 3.35): a batch copy of chatsession would cascade-delete its turns.
+    op.drop_index(op.f("ix_chatsession_comparison_id"), table_name="chatsession")
+    op.drop_column("chatsession", "comparison_id")
 
     with op.batch_alter_table("comparisonvote", schema=None) as batch_op:
         batch_op.drop_index("ix_vote_pair")

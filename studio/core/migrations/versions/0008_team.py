@@ -100,14 +100,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("turn", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_turn_user_name"))
-        batch_op.drop_column("provider")
-        batch_op.drop_column("user_name")
-
-    with op.batch_alter_table("assistant", schema=None) as batch_op:
-        batch_op.drop_column("draft_updated_by")
-        batch_op.drop_column("draft_revision")
+    # In place (SQLite >= 3.35): a batch copy of assistant would cascade-delete every version,
+    # session and turn of it.
+    op.drop_index(op.f("ix_turn_user_name"), table_name="turn")
+    op.drop_column("turn", "provider")
+    op.drop_column("turn", "user_name")
+    op.drop_column("assistant", "draft_updated_by")
+    op.drop_column("assistant", "draft_revision")
 
     with op.batch_alter_table("studiouser", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_studiouser_username"))
