@@ -11,6 +11,7 @@ from studio.ui.resources import get_engine
 from studio.ui.untrusted import safe
 
 MY_JOBS = "kb_my_jobs"  # ids of the indexing jobs this browser session started
+_SHOW_RESULT = "kb_show_job_result"  # the finished job whose result this run shows
 _LABELS = {"upload": "Uploading", "reindex": "Re-indexing", "retry": "Retrying"}
 
 
@@ -29,7 +30,13 @@ def job_panel(*, knowledge_base_id: int) -> None:
         return
     mine: list[str] = st.session_state.get(MY_JOBS, [])
     if job.id in mine:
+        # The page above may have been drawn while the job was still running (it ended during
+        # this run): draw it again from the finished index, then show the result there.
         mine.remove(job.id)
+        st.session_state[_SHOW_RESULT] = job.id
+        st.rerun()
+    if st.session_state.get(_SHOW_RESULT) == job.id:
+        del st.session_state[_SHOW_RESULT]
         _result(job)
 
 
