@@ -246,13 +246,25 @@ def _configure_key(way: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, ur
         url = url.replace("http://", f"http://studio:{CANARY}@")
     elif way == "url-query":
         url = f"{url}?api-key={CANARY}"
+    elif way == "stored in Settings":  # an admin stored it: encrypted at rest (issue 14)
+        from studio.access import keys
+
+        monkeypatch.setenv("STUDIO_SECRET_KEY", keys.new_secret_key())
     monkeypatch.setenv("STUDIO_LLM_BASE_URL", url)
     get_settings.cache_clear()
     return url
 
 
 @pytest.mark.parametrize(
-    "way", ["STUDIO_LLM_API_KEY", "OPENAI_API_KEY", "secrets.toml", "url-userinfo", "url-query"]
+    "way",
+    [
+        "STUDIO_LLM_API_KEY",
+        "OPENAI_API_KEY",
+        "secrets.toml",
+        "url-userinfo",
+        "url-query",
+        "stored in Settings",
+    ],
 )
 def test_the_key_is_never_stored_logged_or_shown(
     way: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, fake: FakeOpenAI
@@ -281,7 +293,16 @@ def test_the_key_is_never_stored_logged_or_shown(
         with session_scope(engine) as session:
             seeding.seed_demo_assistants(session=session)
             shop = assistants.list_assistants(session=session)[0].id
-        backend = make_backend(preset="custom", base_url=url, idle_timeout_s=2.0)
+        stored = None
+        if way == "stored in Settings":
+            from studio.access import keys
+
+            with session_scope(engine) as session:
+                shown.append(keys.store_key(session=session, value=CANARY).masked)
+            with session_scope(engine) as session:
+                stored = keys.read_key(session=session)
+            assert stored == CANARY
+        backend = make_backend(preset="custom", base_url=url, idle_timeout_s=2.0, api_key=stored)
         shown.append(backend.label)
         for model in ("fault-echo-400", "fault-echo-401", "fault-echo-500", "fault-500"):
             result = turn(engine, shop, backend, "Hello", model=model, deadline_s=5.0)
@@ -320,6 +341,8 @@ def test_the_key_is_never_stored_logged_or_shown(
         root.setLevel(old_level)
         handler.close()
     assert any("echo" in r["body"].get("model", "") for r in fake.requests)
+    if way == "stored in Settings":  # the stored key is the one sent to the provider
+        assert any(CANARY in (r.get("authorization") or "") for r in fake.requests)
     assert not [s for s in shown if CANARY in s], row.must_not
     needle = CANARY.encode()
     leaks = [
