@@ -139,7 +139,10 @@ def run_turn(
     deadline = time.monotonic() + deadline_s
     text = insights.check_message(message)
     limits.check_turn(
-        engine=engine, provider=backend.label, simulated=backend.name == SIMULATOR_NAME
+        engine=engine,
+        provider=backend.label,
+        simulated=backend.name == SIMULATOR_NAME,
+        source=source,
     )
     config = target.config
     model_name = (

@@ -18,7 +18,7 @@ from studio.chat.turn import draft_target, run_turn
 from studio.core.config import get_settings
 from studio.core.db import session_scope
 from studio.core.errors import LimitReached, StudioError
-from studio.core.models import StoredSecret, UserRole
+from studio.core.models import StoredSecret, TurnSource, UserRole
 from studio.design import assistants
 from tests.fake_openai_server import FakeOpenAI
 
@@ -59,6 +59,27 @@ def test_a_person_is_limited_per_minute_on_a_real_model_but_never_on_the_simulat
             run_turn(engine=engine, backend=SimulatorBackend(), target=target, message="Hi")
     with acting_as(Actor(name="ben", role=UserRole.VIEWER)):  # per person
         run_turn(engine=engine, backend=real, target=target, message="Hi")
+
+
+def test_a_suite_run_is_not_held_to_the_per_minute_limit_but_to_the_spend_cap(
+    engine: Engine, fake: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A 50-case suite against a real model must not stop after the 20th case; it spends money, so
+    # the daily cap still applies, and its turns do not use up the person's interactive limit.
+    monkeypatch.setenv("STUDIO_TURNS_PER_MINUTE", "2")
+    get_settings.cache_clear()
+    target = _target(engine)
+    real = OpenAICompatibleBackend(base_url=fake.base_url)
+    with acting_as(ANN):
+        for _ in range(5):
+            run_turn(
+                engine=engine, backend=real, target=target, message="Hi", source=TurnSource.SUITE
+            )
+        assert run_turn(engine=engine, backend=real, target=target, message="Hi").reply
+    monkeypatch.setenv("STUDIO_DAILY_SPEND_CAP_USD", "0")
+    get_settings.cache_clear()
+    with acting_as(ANN), pytest.raises(LimitReached, match="spending cap"):
+        run_turn(engine=engine, backend=real, target=target, message="Hi", source=TurnSource.SUITE)
 
 
 def test_a_provider_stops_for_the_day_at_the_spend_cap(
