@@ -19,7 +19,7 @@ from sqlmodel import Session, col
 
 from studio.access.roles import Permission, current_actor, require
 from studio.core.db import session_scope
-from studio.core.models import AuditEntry
+from studio.core.models import Assistant, AuditEntry
 
 SECRET_NAME = re.compile(r"api_?key|password|passwd|secret|token|credential|authorization", re.I)
 REDACTED = "•••"
@@ -97,6 +97,24 @@ def record(
         )
     )
     session.flush()
+
+
+def record_assistant(
+    *,
+    session: Session,
+    row: Assistant,
+    action: str,
+    changes: list[FieldChangeRecord] | None = None,
+) -> None:
+    """`record` for a change to the assistant `row` (its id and name name the target)."""
+    record(
+        session=session,
+        action=action,
+        target_type="assistant",
+        target_id=row.id,
+        target_label=row.name,
+        changes=changes,
+    )
 
 
 def list_entries(

@@ -78,11 +78,9 @@ def write_draft(
     row.draft_config = document
     row.draft_updated_by = current_actor().name
     row.draft_updated_at = utcnow()
-    audit.record(
+    audit.record_assistant(
         session=session,
+        row=row,
         action="assistant.draft",
-        target_type="assistant",
-        target_id=row.id,
-        target_label=row.name,
         changes=audit.changes_between(old, document),
     )

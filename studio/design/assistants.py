@@ -296,12 +296,10 @@ def create_assistant(
     _ensure_free(session, name)
     row = _insert(session, name=name, description=description, config=config, template=template)
     assert row.id is not None
-    audit.record(
+    audit.record_assistant(
         session=session,
+        row=row,
         action="assistant.create",
-        target_type="assistant",
-        target_id=row.id,
-        target_label=row.name,
         changes=audit.changed(template=(None, template)),
     )
     return get_assistant(session=session, assistant_id=row.id)
@@ -319,11 +317,9 @@ def create_from_config(
         config=config,
     )
     assert row.id is not None
-    audit.record(
+    audit.record_assistant(
         session=session,
+        row=row,
         action="assistant.import",
-        target_type="assistant",
-        target_id=row.id,
-        target_label=row.name,
     )
     return get_assistant(session=session, assistant_id=row.id)

@@ -49,12 +49,10 @@ def rename_assistant(
     row.name = cleaned
     if description is not None:
         row.description = _clean_description(description)
-    audit.record(
+    audit.record_assistant(
         session=session,
+        row=row,
         action="assistant.rename",
-        target_type="assistant",
-        target_id=assistant_id,
-        target_label=row.name,
         changes=audit.changes_between(before, {"name": row.name, "description": row.description}),
     )
     row.updated_at = utcnow()
@@ -80,12 +78,10 @@ def duplicate_assistant(*, session: Session, assistant_id: int, name: str) -> As
         template=source.template,
     )
     assert row.id is not None
-    audit.record(
+    audit.record_assistant(
         session=session,
+        row=row,
         action="assistant.duplicate",
-        target_type="assistant",
-        target_id=row.id,
-        target_label=row.name,
         changes=audit.changed(copied_from=(None, source.name)),
     )
     return get_assistant(session=session, assistant_id=row.id)
@@ -95,12 +91,10 @@ def archive_assistant(*, session: Session, assistant_id: int) -> AssistantDetail
     """Hide an assistant from the picker and lists; its data and versions are kept."""
     require(Permission.EDIT_ASSISTANT)
     row = _load(session, assistant_id)
-    audit.record(
+    audit.record_assistant(
         session=session,
+        row=row,
         action="assistant.archive",
-        target_type="assistant",
-        target_id=assistant_id,
-        target_label=row.name,
         changes=audit.changed(status=(row.status.value, "archived")),
     )
     row.status = AssistantStatus.ARCHIVED
@@ -114,12 +108,10 @@ def unarchive_assistant(*, session: Session, assistant_id: int) -> AssistantDeta
     """Bring an archived assistant back (published again if it had a published version)."""
     require(Permission.EDIT_ASSISTANT)
     row = _load(session, assistant_id)
-    audit.record(
+    audit.record_assistant(
         session=session,
+        row=row,
         action="assistant.unarchive",
-        target_type="assistant",
-        target_id=assistant_id,
-        target_label=row.name,
         changes=audit.changed(status=(row.status.value, "draft/published")),
     )
     row.status = AssistantStatus.PUBLISHED if row.published_version else AssistantStatus.DRAFT
@@ -165,12 +157,10 @@ def delete_assistant(
         delete(AssistantVersion).where(col(AssistantVersion.assistant_id) == assistant_id)
     )
     session.delete(row)
-    audit.record(
+    audit.record_assistant(
         session=session,
+        row=row,
         action="assistant.delete",
-        target_type="assistant",
-        target_id=assistant_id,
-        target_label=row.name,
         changes=audit.changed(deleted=(False, True)),
     )
     # Intent to remove the vectors and files, committed with the deletion itself: whatever is

@@ -70,12 +70,10 @@ def save_version(*, session: Session, assistant_id: int, note: str = "") -> Vers
         session.flush()
     except IntegrityError as exc:  # someone saved the same number a moment earlier
         raise Conflict("Another version was saved at the same time. Try again.") from exc
-    audit.record(
+    audit.record_assistant(
         session=session,
+        row=row,
         action="assistant.version.save",
-        target_type="assistant",
-        target_id=assistant_id,
-        target_label=row.name,
         changes=audit.changed(version=(None, number), note=("", note)),
     )
     return VersionSummary(
@@ -174,12 +172,10 @@ def publish_version(*, session: Session, assistant_id: int, number: int) -> Assi
     if row.status == AssistantStatus.ARCHIVED:
         raise Conflict(f'"{row.name}" is archived. Restore it from the archive before publishing.')
     require(Permission.EDIT_ASSISTANT)
-    audit.record(
+    audit.record_assistant(
         session=session,
+        row=row,
         action="assistant.publish",
-        target_type="assistant",
-        target_id=assistant_id,
-        target_label=row.name,
         changes=audit.changed(published_version=(row.published_version, number)),
     )
     row.published_version = number
@@ -194,12 +190,10 @@ def unpublish(*, session: Session, assistant_id: int) -> AssistantDetail:
     """Withdraw the published version; the assistant goes back to draft status."""
     require(Permission.EDIT_ASSISTANT)
     row = _load(session, assistant_id)
-    audit.record(
+    audit.record_assistant(
         session=session,
+        row=row,
         action="assistant.unpublish",
-        target_type="assistant",
-        target_id=assistant_id,
-        target_label=row.name,
         changes=audit.changed(published_version=(row.published_version, None)),
     )
     row.published_version = None
