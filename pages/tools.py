@@ -29,6 +29,12 @@ def _forget_tool_edits() -> None:
         del st.session_state[key]
 
 
+def _delete_tool(name: str) -> None:
+    if forms.delete_tool(detail=detail, name=name):
+        _forget_tool_edits()
+        state.flash(f"Tool {name} deleted.")
+
+
 with edit:
     if stored_tools:
         st.dataframe(
@@ -114,12 +120,14 @@ with edit:
     if not is_new:
         with st.popover("Delete tool", icon=":material/delete:"):
             st.write(f"Delete **{plain(stored_tools[index]['name'])}** from the draft?")
-            if st.button("Yes, delete it", type="primary", key=f"tools:{detail.id}:delete"):
-                remaining = stored_tools[:index] + stored_tools[index + 1 :]
-                if forms.save_tools(detail=detail, tools=remaining):
-                    _forget_tool_edits()
-                    state.flash(f"Tool {stored_tools[index]['name']} deleted.")
-                    st.rerun()
+            st.button(
+                "Yes, delete it",
+                type="primary",
+                key=f"tools:{detail.id}:delete",
+                # The name shown now, not a position: the list may change before the click.
+                on_click=_delete_tool,
+                args=(stored_tools[index]["name"],),
+            )
 
 with panel:
     preview = None

@@ -407,3 +407,21 @@ def test_configuration_check_flags_a_forbidden_phrase_in_a_new_greeting() -> Non
     flagged = [c.value for c in at.caption if "Uses the forbidden phrase" in c.value]
     assert flagged and "persona.greetings[1]" in flagged[0] and phrase in flagged[0]
     assert any("Tokens counted: exact" in c.value for c in at.caption)
+
+
+def test_deleting_a_tool_keeps_a_tool_someone_else_added_meanwhile() -> None:
+    at, aid = _open("tools")
+    shown = _stored(aid).tools
+    engine = make_engine(get_settings().resolved_database_url)
+    added = shown[0].model_dump(mode="json") | {"name": "added_elsewhere"}
+    with session_scope(engine) as session:  # another person saves while this page is open
+        drafts.update_draft_section(
+            session=session,
+            assistant_id=aid,
+            section="tools",
+            data=[added, *(t.model_dump(mode="json") for t in shown)],
+        )
+    next(b for b in at.button if b.label == "Yes, delete it").click()
+    at.run()
+    assert not at.exception
+    assert [t.name for t in _stored(aid).tools] == ["added_elsewhere", *(t.name for t in shown[1:])]

@@ -151,3 +151,22 @@ def test_without_assistants_the_page_explains_what_to_do(monkeypatch: pytest.Mon
     get_settings.cache_clear()
     at = open_prompt_page()
     assert "No assistant is selected" in at.info[0].value
+
+
+def test_restore_over_a_draft_someone_changed_meanwhile_asks_again(app_engine: Engine) -> None:
+    at = open_prompt_page()
+    aid = selected(at)
+    original = draft_of(app_engine, aid).draft.persona.empathy
+    by_label(at.selectbox, "Version").set_value(1)
+    by_label(at.checkbox, "Yes, replace the current draft").check()
+    at.run()
+    edit_empathy(app_engine, aid, 77)  # another person saves the draft after this page was drawn
+    by_label(at.button, "Restore into draft").click()
+    at.run()
+    assert not at.exception
+    assert any("changed by" in e.value for e in at.error), [e.value for e in at.error]
+    assert draft_of(app_engine, aid).draft.persona.empathy == 77  # their save is not lost
+    by_label(at.button, "Restore into draft").click()  # having seen it, restore on purpose
+    at.run()
+    assert not at.error
+    assert draft_of(app_engine, aid).draft.persona.empathy == original

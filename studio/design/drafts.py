@@ -13,7 +13,7 @@ from sqlmodel import Session, col
 
 from studio.access import editing
 from studio.access.roles import Permission, require
-from studio.core.errors import FieldProblem, InvalidInput, problems_from_validation
+from studio.core.errors import FieldProblem, InvalidInput, NotFound, problems_from_validation
 from studio.core.models import Assistant, AssistantVersion, utcnow
 from studio.design.assistants import SECTIONS, AssistantDetail, _load, config_hash, get_assistant
 from studio.design.schemas import AssistantConfig
@@ -115,9 +115,35 @@ def update_draft_section(
 
 
 def replace_draft(
-    *, session: Session, assistant_id: int, config: AssistantConfig
+    *,
+    session: Session,
+    assistant_id: int,
+    config: AssistantConfig,
+    expected_revision: int | None = None,
 ) -> AssistantDetail:
-    """Replace the whole draft with `config`. Raises NotFound if the assistant is gone."""
+    """Replace the whole draft with `config`. Raises NotFound if the assistant is gone.
+
+    With `expected_revision`, raises EditConflict if someone saved the draft since.
+    """
     require(Permission.EDIT_ASSISTANT)
-    _write_draft(session, _load(session, assistant_id), config)
+    _write_draft(session, _load(session, assistant_id), config, expected_revision)
     return get_assistant(session=session, assistant_id=assistant_id)
+
+
+def delete_tool(*, session: Session, assistant_id: int, name: str) -> AssistantDetail:
+    """Remove the tool called `name` from the draft as it is stored now.
+
+    By name, from the stored list: a tool someone else added or moved meanwhile is kept.
+    Raises NotFound if the draft has no tool of that name (deleted or renamed meanwhile).
+    """
+    require(Permission.EDIT_ASSISTANT)
+    row = _load(session, assistant_id)
+    tools = list(row.draft_config.get("tools", []))
+    remaining = [t for t in tools if t.get("name") != name]
+    if len(remaining) == len(tools):
+        raise NotFound(
+            f'The draft has no tool named "{name}" any more: it was deleted or renamed meanwhile.'
+        )
+    return update_draft_section(
+        session=session, assistant_id=assistant_id, section="tools", data=remaining
+    )

@@ -152,14 +152,22 @@ def compare(*, session: Session, assistant_id: int, old: int | None, new: int | 
     )
 
 
-def restore_version(*, session: Session, assistant_id: int, number: int) -> AssistantDetail:
+def restore_version(
+    *, session: Session, assistant_id: int, number: int, expected_revision: int | None = None
+) -> AssistantDetail:
     """Copy version `number` into the draft (the version itself is untouched).
 
-    Raises NotFound if the version does not exist.
+    Raises NotFound if the version does not exist; with `expected_revision` (the draft revision
+    the person saw), EditConflict if someone saved the draft since.
     """
     require(Permission.EDIT_ASSISTANT)
     version = get_version(session=session, assistant_id=assistant_id, number=number)
-    return replace_draft(session=session, assistant_id=assistant_id, config=version.config)
+    return replace_draft(
+        session=session,
+        assistant_id=assistant_id,
+        config=version.config,
+        expected_revision=expected_revision,
+    )
 
 
 def publish_version(*, session: Session, assistant_id: int, number: int) -> AssistantDetail:

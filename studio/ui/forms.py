@@ -351,13 +351,11 @@ def save_section(
     st.rerun()
 
 
-def save_tools(*, detail: AssistantDetail, tools: list[dict[str, Any]]) -> bool:
-    """Replace the draft's tool list; show what went wrong and return False if it failed."""
+def delete_tool(*, detail: AssistantDetail, name: str) -> bool:
+    """Delete one tool from the stored draft; show what went wrong and return False if it failed."""
     try:
         with session_scope(get_engine()) as session:
-            drafts.update_draft_section(
-                session=session, assistant_id=detail.id, section="tools", data=tools
-            )
+            drafts.delete_tool(session=session, assistant_id=detail.id, name=name)
     except StudioError as error:
         st.error(safe(str(error)))
         return False

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 from sqlmodel import Session
 
+from studio.access import editing
 from studio.compare import gate
 from studio.compare.runs import RunSummary
 from studio.core.db import session_scope
@@ -154,6 +155,13 @@ def version_actions(detail: AssistantDetail, history: list[VersionSummary]) -> N
     """Restore a version into the draft (confirmed), publish it, or withdraw publication."""
     numbers = [v.number for v in history]
     chosen = st.selectbox("Version", numbers, format_func=_label, key=f"act_{detail.id}")
+    # The draft revision drawn on the previous run is the one the person decided on: a restore
+    # clicked after someone else saved the draft is refused once, with who and when.
+    seen_key = f"restore_seen_{detail.id}"
+    with session_scope(get_engine()) as session:
+        current = editing.draft_stamp(session=session, assistant_id=detail.id).revision
+    seen = st.session_state.get(seen_key, current)
+    st.session_state[seen_key] = current
     restore_col, publish_col = st.columns(2)
     with restore_col.container(border=True):
         st.caption("Replaces the draft with this version. The version itself never changes.")
@@ -165,7 +173,7 @@ def version_actions(detail: AssistantDetail, history: list[VersionSummary]) -> N
         if st.button("Restore into draft", key=f"restore_{detail.id}", **lock(EDIT, busy=not sure)):
             write(
                 lambda s: versions.restore_version(
-                    session=s, assistant_id=detail.id, number=chosen
+                    session=s, assistant_id=detail.id, number=chosen, expected_revision=seen
                 ),
                 success=f"Restored version {chosen} into the draft.",
             )

@@ -12,9 +12,9 @@ from sqlalchemy.engine import Engine
 from studio.access import audit, editing
 from studio.access.roles import Actor, acting_as
 from studio.core.db import session_scope
-from studio.core.errors import EditConflict
+from studio.core.errors import EditConflict, NotFound
 from studio.core.models import UserRole
-from studio.design import assistants, drafts
+from studio.design import assistants, drafts, versions
 
 BOB = Actor(name="bob", role=UserRole.EDITOR)
 
@@ -84,3 +84,55 @@ def test_a_save_based_on_an_old_revision_says_who_changed_it_and_what(engine: En
         ("local", "My name"),
         ("bob", "Bob's name"),
     ]
+
+
+def _tool(name: str) -> dict[str, object]:
+    return {"name": name, "description": f"{name} tool", "parameters": {"type": "object"}}
+
+
+def test_deleting_a_tool_keeps_what_someone_else_saved_meanwhile(engine: Engine) -> None:
+    with session_scope(engine) as s:
+        assistant_id = assistants.create_assistant(session=s, name="A", company_name="Acme").id
+        drafts.update_draft_section(
+            session=s, assistant_id=assistant_id, section="tools", data=[_tool("a"), _tool("b")]
+        )
+    # Bob adds a tool in front while my page still shows [a, b].
+    with acting_as(BOB), session_scope(engine) as s:
+        drafts.update_draft_section(
+            session=s,
+            assistant_id=assistant_id,
+            section="tools",
+            data=[_tool("c"), _tool("a"), _tool("b")],
+        )
+    with session_scope(engine) as s:
+        drafts.delete_tool(session=s, assistant_id=assistant_id, name="b")
+    with session_scope(engine) as s:
+        tools = assistants.get_assistant(session=s, assistant_id=assistant_id).draft.tools
+    assert [t.name for t in tools] == ["c", "a"]
+
+
+def test_deleting_a_tool_that_is_gone_says_so(engine: Engine) -> None:
+    with session_scope(engine) as s:
+        assistant_id = assistants.create_assistant(session=s, name="A", company_name="Acme").id
+    with pytest.raises(NotFound, match='no tool named "nope"'), session_scope(engine) as s:
+        drafts.delete_tool(session=s, assistant_id=assistant_id, name="nope")
+
+
+def test_restoring_a_version_over_a_draft_changed_meanwhile_is_refused(engine: Engine) -> None:
+    with session_scope(engine) as s:
+        assistant_id = assistants.create_assistant(session=s, name="A", company_name="Acme").id
+        versions.save_version(session=s, assistant_id=assistant_id, note="first")
+        seen = editing.draft_stamp(session=s, assistant_id=assistant_id).revision
+    with acting_as(BOB):
+        _persona(engine, assistant_id, "Bob's name", None)
+    with pytest.raises(EditConflict, match="changed by bob"), session_scope(engine) as s:
+        versions.restore_version(
+            session=s, assistant_id=assistant_id, number=1, expected_revision=seen
+        )
+    with session_scope(engine) as s:
+        draft = assistants.get_assistant(session=s, assistant_id=assistant_id).draft
+        assert draft.persona.name == "Bob's name"
+        now = editing.draft_stamp(session=s, assistant_id=assistant_id).revision
+        versions.restore_version(
+            session=s, assistant_id=assistant_id, number=1, expected_revision=now
+        )
