@@ -13,7 +13,7 @@ from studio.core.db import make_engine, session_scope
 from studio.design import assistants, drafts
 from studio.design.prompting import band_for
 from studio.design.schemas import AssistantConfig
-from studio.design.tools import kept_keywords
+from studio.design.tool_parameters import kept_keywords
 from tests.conftest import HOME
 
 PAGES = ("requirements", "persona", "brand_voice", "tools")

@@ -9,11 +9,10 @@ import pytest
 
 from studio.core.errors import InvalidInput
 from studio.design.schemas import ToolSpec
+from studio.design.tool_parameters import parameters_from_rows, rows_from_parameters
 from studio.design.tools import (
     check_arguments,
-    parameters_from_rows,
     render_mock_response,
-    rows_from_parameters,
     validate_tool,
     validate_tools,
 )

@@ -16,6 +16,7 @@ from studio.core.errors import ProviderError
 from studio.design import tools
 from studio.design.prompting import CompiledPrompt
 from studio.design.schemas import AssistantConfig, ToolSpec
+from studio.design.tool_schemas import ToolSchemaError
 from studio.knowledge.bases import Passage
 
 CITATION_RE = re.compile(r"\[(\d{1,2})\]")
@@ -112,7 +113,7 @@ def execute_tool_call(call: ToolCallRequest, available: Sequence[ToolSpec]) -> T
         return record(ok=False, result="ERROR: the arguments must be a JSON object.")
     try:
         problems = tools.check_arguments(tool, parsed)
-    except tools.ToolSchemaError as exc:
+    except ToolSchemaError as exc:
         raise ToolCheckFailed(str(exc)) from exc
     if problems:
         return record(

@@ -12,15 +12,13 @@ from pydantic import ValidationError
 from studio.core import safe_yaml
 from studio.core.errors import FieldProblem, InvalidInput, StudioError
 from studio.design.schemas import ToolSpec
-from studio.design.tools import (
+from studio.design.tool_parameters import (
     SIMPLE_TYPES,
-    check_arguments,
     kept_keywords,
     parameters_from_rows,
-    render_mock_response,
     rows_from_parameters,
-    sample_arguments,
 )
+from studio.design.tools import check_arguments, render_mock_response, sample_arguments
 from studio.ui.forms import FormState
 from studio.ui.untrusted import safe
 
