@@ -26,7 +26,7 @@ from studio.core.errors import (
     InvalidInput,
     NotFound,
 )
-from studio.core.models import Assistant, AssistantStatus, AssistantVersion
+from studio.core.models import Assistant, AssistantStatus, AssistantVersion, utcnow
 from studio.core.names import name_key, normalize_name
 from studio.design.schemas import MEDIUM_TEXT, SHORT_TEXT, AssistantConfig, blank_config
 from studio.design.templates import get_template
@@ -155,6 +155,15 @@ def _load(session: Session, assistant_id: int) -> Assistant:
             "Pick another one in the sidebar."
         )
     return row
+
+
+def _store_change(session: Session, row: Assistant) -> AssistantDetail:
+    """Stamp a changed assistant row, write it in this unit of work and read it back."""
+    assert row.id is not None
+    row.updated_at = utcnow()
+    session.add(row)
+    session.flush()
+    return get_assistant(session=session, assistant_id=row.id)
 
 
 def get_assistant(*, session: Session, assistant_id: int) -> AssistantDetail:

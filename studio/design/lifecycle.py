@@ -17,7 +17,6 @@ from studio.core.models import (
     Document,
     KnowledgeBase,
     StudioMarker,
-    utcnow,
 )
 from studio.core.names import normalize_name
 from studio.design.assistants import (
@@ -27,6 +26,7 @@ from studio.design.assistants import (
     _ensure_free,
     _insert,
     _load,
+    _store_change,
     get_assistant,
 )
 from studio.knowledge.admin import discard_knowledge_bases, drop_marker
@@ -55,10 +55,7 @@ def rename_assistant(
         action="assistant.rename",
         changes=audit.changes_between(before, {"name": row.name, "description": row.description}),
     )
-    row.updated_at = utcnow()
-    session.add(row)
-    session.flush()
-    return get_assistant(session=session, assistant_id=assistant_id)
+    return _store_change(session, row)
 
 
 def duplicate_assistant(*, session: Session, assistant_id: int, name: str) -> AssistantDetail:
@@ -98,10 +95,7 @@ def archive_assistant(*, session: Session, assistant_id: int) -> AssistantDetail
         changes=audit.changed(status=(row.status.value, "archived")),
     )
     row.status = AssistantStatus.ARCHIVED
-    row.updated_at = utcnow()
-    session.add(row)
-    session.flush()
-    return get_assistant(session=session, assistant_id=assistant_id)
+    return _store_change(session, row)
 
 
 def unarchive_assistant(*, session: Session, assistant_id: int) -> AssistantDetail:
@@ -115,10 +109,7 @@ def unarchive_assistant(*, session: Session, assistant_id: int) -> AssistantDeta
         changes=audit.changed(status=(row.status.value, "draft/published")),
     )
     row.status = AssistantStatus.PUBLISHED if row.published_version else AssistantStatus.DRAFT
-    row.updated_at = utcnow()
-    session.add(row)
-    session.flush()
-    return get_assistant(session=session, assistant_id=assistant_id)
+    return _store_change(session, row)
 
 
 def delete_assistant(

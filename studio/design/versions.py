@@ -18,6 +18,7 @@ from studio.design.assistants import (
     VersionDetail,
     VersionSummary,
     _load,
+    _store_change,
     config_hash,
     get_assistant,
 )
@@ -188,10 +189,7 @@ def publish_version(*, session: Session, assistant_id: int, number: int) -> Assi
     )
     row.published_version = number
     row.status = AssistantStatus.PUBLISHED
-    row.updated_at = utcnow()
-    session.add(row)
-    session.flush()
-    return get_assistant(session=session, assistant_id=assistant_id)
+    return _store_change(session, row)
 
 
 def unpublish(*, session: Session, assistant_id: int) -> AssistantDetail:
@@ -207,7 +205,4 @@ def unpublish(*, session: Session, assistant_id: int) -> AssistantDetail:
     row.published_version = None
     if row.status == AssistantStatus.PUBLISHED:
         row.status = AssistantStatus.DRAFT
-    row.updated_at = utcnow()
-    session.add(row)
-    session.flush()
-    return get_assistant(session=session, assistant_id=assistant_id)
+    return _store_change(session, row)
