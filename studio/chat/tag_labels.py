@@ -53,3 +53,14 @@ class Tags(BaseModel):
     # Which tagger chose these tags: "rules", "embedding" (the intent; emotion and urgency
     # always come from rules) or "model:<name>". Stored with each turn and shown with its tags.
     tagger: str = Field(default=RULES, max_length=80)
+
+
+def tagger_caption(tagger: str | None) -> str:
+    """How the UI says which tagger chose a message's tags."""
+    if not tagger or tagger == RULES:
+        return "tagged by rules"
+    if tagger == EMBEDDING:
+        return "tagged by examples + rules"
+    if tagger.startswith(MODEL_PREFIX):
+        return f"tagged by model {tagger.removeprefix(MODEL_PREFIX)}"
+    return f"tagged by {tagger}"

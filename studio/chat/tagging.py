@@ -28,6 +28,7 @@ from studio.chat.tag_labels import (
     Intent,
     Tags,
     Urgency,
+    tagger_caption,
 )
 from studio.core.config import Settings, get_settings
 from studio.core.errors import KnowledgeError
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
 __all__ = [
     "EMBEDDING", "MAX_TAGGED_CHARS", "MODEL_PREFIX", "NEGATIVE_EMOTIONS", "RULES", "Emotion",
     "Intent", "Tags", "Urgency", "classify", "cue_pattern", "lower_cues", "normalize", "tag",
-    "tag_many",
+    "tag_many", "tagger_caption",
 ]  # fmt: skip
 
 

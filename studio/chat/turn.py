@@ -154,7 +154,7 @@ def run_turn(
         backend_label=backend.label,
         model=model_name,
         session_id=session_id,
-        tags=tagging.classify(text),
+        tags=tagging.tag(text),
     )
     flags: list[str] = []
 
@@ -372,6 +372,7 @@ def result_from_record(record: conversations.TurnRecord) -> TurnResult:
             intent=tagging.Intent(record.intent),
             emotion=tagging.Emotion(record.emotion or "neutral"),
             urgency=tagging.Urgency(record.urgency or "low"),
+            tagger=record.tagger or tagging.RULES,
         )
         if record.intent
         else None
