@@ -27,6 +27,7 @@ from studio.chat.grounding import (
     fallback_reply,
     tool_result_block,
 )
+from studio.chat.model_tagging import start_model_tagging
 from studio.chat.protocol import (
     SIMULATOR_NAME,
     TURN_DEADLINE_S,
@@ -156,6 +157,7 @@ def run_turn(
         session_id=session_id,
         tags=tagging.tag(text),
     )
+    model_tagging = start_model_tagging(backend, model_name, text, result.tags, deadline)
     flags: list[str] = []
 
     if store is not None and config.retrieval.enabled:
@@ -218,6 +220,8 @@ def run_turn(
         grounded_passages=grounded_passages,
         small_talk=small_talk,
     )
+    if model_tagging is not None:
+        result.tags = model_tagging()
     result.latency_ms = (time.perf_counter() - started) * 1000
     if backend.name != SIMULATOR_NAME:
         try:
