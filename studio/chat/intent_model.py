@@ -12,6 +12,7 @@ intent 0.60, this model with the rules clearly better (figures there).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import threading
@@ -156,6 +157,23 @@ def get_model(settings: Settings) -> IntentModel | None:
             model = None
         _MODELS[EMBEDDING_KEY] = model
         return model
+
+
+def warm_up_in_background(settings: Settings) -> threading.Thread | None:
+    """Load the embedding model now (at start-up, ~1 s) so that the first tagged turn does not
+    wait for it; None when the rules tag alone here."""
+    if settings.tagger != "embedding":
+        return None
+
+    def work() -> None:
+        model = get_model(settings)
+        if model is not None:
+            with contextlib.suppress(KnowledgeError):
+                model.scores(["warm up"])
+
+    thread = threading.Thread(target=work, name="tagger-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def _example_text(text: str) -> str:
