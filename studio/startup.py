@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.engine import Engine
 
 from studio.access.roles import SYSTEM, acting_as
+from studio.chat.intent_model import warm_up_in_background
 from studio.core.config import Settings
 from studio.core.db import make_engine, session_scope
 from studio.core.redaction import install_log_redaction
@@ -31,11 +32,13 @@ def prepare_knowledge(
 ) -> KnowledgeStore:
     """The vector store, reconciled with SQL, with the demo assistants' documents indexed once
     (in a background thread unless `background` is False: it takes a few seconds), and the
-    default embedding's 8-bit model being derived in the background if this machine lacks it.
+    default embedding's 8-bit model being derived in the background if this machine lacks it
+    (and the tagger's embedding model loaded).
     Raises KnowledgeError if the store cannot be opened."""
     store = open_store(settings)
     if background:
         start_preparing(settings)  # before the demo indexing, which then waits for it
+        warm_up_in_background(settings)  # the tagger's model: the first turn need not load it
     with acting_as(SYSTEM):  # start-up work is the studio's own, whoever's session started it
         with session_scope(engine) as session:
             reconcile(session=session, store=store)

@@ -27,6 +27,8 @@ The model name selects the behaviour:
 
 ``reply_delay_s`` delays every fake-model answer (a model that takes its time, for benchmarks).
 A grading request (system prompt "You grade …") from a model-graded suite check gets "PASS".
+A tagging request (system prompt "You tag …", studio.chat.model_tagging) gets the JSON object
+written in the customer message (so a test chooses the model's answer), else fixed valid tags.
 
 Every request body is kept in ``server.requests`` for assertions, with its path, query string
 and Authorization header.
@@ -120,6 +122,10 @@ def _plan(body: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
     last = messages[-1] if messages else {}
     if str(messages[0].get("content") or "").startswith("You grade") if messages else False:
         return "PASS\nThe reply meets the rubric.", []
+    if str(messages[0].get("content") or "").startswith("You tag") if messages else False:
+        found = re.search(r"\{.*\}", str(last.get("content") or ""), re.S)
+        answer = '{"intent": "other", "emotion": "neutral", "urgency": "low"}'
+        return (found.group(0) if found else answer), []
     tools = [t["function"]["name"] for t in body.get("tools") or []]
     if last.get("role") == "tool":
         content = re.sub(r"</?tool_result[^>]*>", "", str(last.get("content"))).strip()

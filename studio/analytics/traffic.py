@@ -384,6 +384,7 @@ def generate_traffic(
                     "intent": tags.intent.value,
                     "emotion": tags.emotion.value,
                     "urgency": tags.urgency.value,
+                    "tagger": tags.tagger,
                     "lint_flags": json.dumps(flags) if flags else "[]",
                     "grounded": grounded,
                     "escalated": escalated,

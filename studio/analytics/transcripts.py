@@ -1,7 +1,7 @@
 """Importing production transcripts as sessions of source IMPORT, tagged like live turns.
 
 Each user message becomes one turn (its reply: the assistant messages that follow it), tagged by
-`studio.chat.tagging.classify` and linted against the assistant's brand voice, so imported traffic
+`studio.chat.tagging.tag_many` and linted against the assistant's brand voice, so imported traffic
 is analysed exactly like the preview's. A file imports all or nothing, unless the caller asks for
 "the valid lines"; a conversation already imported (same id, same content) is skipped.
 """
@@ -282,6 +282,11 @@ def _write(
 ) -> int:
     session_rows: list[dict[str, Any]] = []
     turn_rows: list[list[dict[str, Any]]] = []
+    # Every user message of the batch tagged in one call: the embedding tagger embeds them
+    # together (and each distinct text once).
+    tagged = iter(tagging.tag_many(
+        [user.content for c in batch for user, _ in _turns_of(c.messages)]
+    ))  # fmt: skip
     for conversation in batch:
         model = conversation.metadata.get("model")
         model_name = model[:120] if isinstance(model, str) and model.strip() else "imported"
@@ -292,7 +297,7 @@ def _write(
             reply = "\n\n".join(
                 m.content.strip() for m in messages if m.role == "assistant" and m.content.strip()
             )
-            tags = tagging.classify(user.content)
+            tags = next(tagged)
             flags = insights.lint_reply(
                 reply,
                 forbidden_phrases=config.brand_voice.forbidden_phrases,
@@ -305,7 +310,8 @@ def _write(
                 "reply": reply, "status": TurnStatus.OK, "error": None, "ttft_ms": None,
                 "latency_ms": None, "prompt_tokens": 0, "completion_tokens": 0, "cost_usd": 0.0,
                 "intent": tags.intent.value, "emotion": tags.emotion.value,
-                "urgency": tags.urgency.value, "lint_flags": flags, "grounded": None,
+                "urgency": tags.urgency.value, "tagger": tags.tagger, "lint_flags": flags,
+                "grounded": None,
                 "escalated": insights.reply_escalates(reply), "retrieved": [], "tool_calls": [],
                 "messages": [
                     {"role": m.role, "content": m.content,

@@ -55,6 +55,7 @@ class TurnRecord(BaseModel):
     intent: str | None
     emotion: str | None
     urgency: str | None
+    tagger: str | None = None
     lint_flags: list[str]
     grounded: bool | None
     escalated: bool
@@ -135,6 +136,7 @@ def _write_turn(
         intent=tags.intent.value if tags else None,
         emotion=tags.emotion.value if tags else None,
         urgency=tags.urgency.value if tags else None,
+        tagger=tags.tagger if tags else None,
         lint_flags=list(result.lint_flags),
         grounded=result.grounded,
         escalated=result.escalated,

@@ -117,6 +117,7 @@ class ChatRequest:
     deadline: float = field(default_factory=lambda: time.monotonic() + TURN_DEADLINE_S)
     config: AssistantConfig | None = None
     passages: list[Passage] = field(default_factory=list)
+    response_format: dict[str, Any] | None = None  # e.g. {"type": "json_object"} (JSON mode)
 
 
 class ChatBackend(Protocol):

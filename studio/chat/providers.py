@@ -224,6 +224,8 @@ class OpenAICompatibleBackend:
         }
         if request.tools:
             kwargs["tools"] = request.tools
+        if request.response_format is not None:
+            kwargs["response_format"] = request.response_format
         stream = _ContentStream(
             deadline=request.deadline, idle_timeout_s=self.idle_timeout_s, name=self.base_url
         )

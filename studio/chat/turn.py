@@ -27,6 +27,7 @@ from studio.chat.grounding import (
     fallback_reply,
     tool_result_block,
 )
+from studio.chat.model_tagging import start_model_tagging
 from studio.chat.protocol import (
     SIMULATOR_NAME,
     TURN_DEADLINE_S,
@@ -154,8 +155,9 @@ def run_turn(
         backend_label=backend.label,
         model=model_name,
         session_id=session_id,
-        tags=tagging.classify(text),
+        tags=tagging.tag(text),
     )
+    model_tagging = start_model_tagging(backend, model_name, text, result.tags, deadline)
     flags: list[str] = []
 
     if store is not None and config.retrieval.enabled:
@@ -218,6 +220,8 @@ def run_turn(
         grounded_passages=grounded_passages,
         small_talk=small_talk,
     )
+    if model_tagging is not None:
+        result.tags = model_tagging()
     result.latency_ms = (time.perf_counter() - started) * 1000
     if backend.name != SIMULATOR_NAME:
         try:
@@ -372,6 +376,7 @@ def result_from_record(record: conversations.TurnRecord) -> TurnResult:
             intent=tagging.Intent(record.intent),
             emotion=tagging.Emotion(record.emotion or "neutral"),
             urgency=tagging.Urgency(record.urgency or "low"),
+            tagger=record.tagger or tagging.RULES,
         )
         if record.intent
         else None

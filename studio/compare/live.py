@@ -23,7 +23,7 @@ from studio.chat import insights, turn
 from studio.chat.grounding import HistoryMessage
 from studio.chat.protocol import ChatBackend
 from studio.chat.results import TurnResult
-from studio.chat.tagging import classify
+from studio.chat.tagging import tag
 from studio.core.errors import StudioError
 from studio.core.models import TurnSource, TurnStatus
 from studio.knowledge.bases import KnowledgeStore
@@ -74,7 +74,7 @@ def _failed(side: Side, message: str, error: StudioError) -> TurnResult:
         backend_label=side.backend.label,
         model=side.model or side.variant.target.config.model.model,
         session_id=side.session_id,
-        tags=classify(message),
+        tags=tag(message),
     )
 
 

@@ -61,6 +61,17 @@ class Settings(BaseSettings):
         "(comma-separated, e.g. cdn.example.com); any other image is shown as a link.",
     )
 
+    tagger: Literal["embedding", "rules"] = Field(
+        default="embedding",
+        description="Offline tagger of stored intents: embedding (labelled examples on the "
+        "built-in MiniLM, with the rules) or rules (keyword rules only).",
+    )
+    tag_with_model: bool = Field(
+        default=False,
+        description="Also ask the chat model for each live turn's tags (one short JSON call, "
+        "never on the simulator); anything outside the label set keeps the offline tags.",
+    )
+
     llm_base_url: str | None = Field(default=None, description="OpenAI-compatible endpoint URL.")
     llm_api_key: SecretStr | None = Field(default=None, description="Falls back to OPENAI_API_KEY.")
     llm_model: str | None = Field(default=None, description="Overrides the assistant's model name.")

@@ -222,6 +222,7 @@ class Turn(SQLModel, table=True):
     intent: str | None = Field(default=None, max_length=40, index=True)
     emotion: str | None = Field(default=None, max_length=40, index=True)
     urgency: str | None = Field(default=None, max_length=20, index=True)
+    tagger: str | None = Field(default=None, max_length=80)  # which tagger chose the tags
     lint_flags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     grounded: bool | None = Field(default=None)
     escalated: bool = Field(default=False)

@@ -12,6 +12,7 @@ from studio.analytics.dashboard import Dashboard
 from studio.analytics.filters import Filters
 from studio.analytics.traffic import generate_traffic
 from studio.chat.conversations import TurnRecord
+from studio.chat.tag_labels import tagger_caption
 from studio.core.db import session_scope
 from studio.core.errors import StudioError
 from studio.ui import untrusted
@@ -200,7 +201,8 @@ def _turn(t: TurnRecord) -> None:
     with st.chat_message("user"):
         untrusted.markdown(t.user_message)
         tags = " · ".join(x for x in (t.intent, t.emotion, t.urgency) if x)
-        st.caption(f"{t.created_at:%Y-%m-%d %H:%M:%S} UTC · {tags or 'untagged'}")
+        tagger = f" ({tagger_caption(t.tagger)})" if tags else ""
+        st.caption(f"{t.created_at:%Y-%m-%d %H:%M:%S} UTC · {tags or 'untagged'}{tagger}")
     with st.chat_message("assistant"):
         if t.reply:
             untrusted.markdown(t.reply)

@@ -10,6 +10,7 @@ import streamlit as st
 
 from studio.chat import conversations, presets, protocol, turn
 from studio.chat.results import TurnResult
+from studio.chat.tag_labels import tagger_caption
 from studio.core.config import get_settings
 from studio.core.db import session_scope
 from studio.core.errors import ProviderError, StudioError
@@ -99,6 +100,7 @@ def _metrics_table(r: TurnResult) -> pd.DataFrame:
         ("Estimated cost", f"${r.cost_usd:.6f}" + ("" if r.cost_known else " (no price set)")),
         ("Intent / emotion / urgency",
          " / ".join([tags.intent.value, tags.emotion.value, tags.urgency.value]) if tags else "—"),
+        ("Tagger", tagger_caption(tags.tagger) if tags else "—"),
         ("Grounded", {True: "yes", False: "no", None: "n/a"}[r.grounded]),
         ("Escalated", "yes" if r.escalated else "no"),
         ("Lint flags", ", ".join(r.lint_flags) or "none"),
@@ -190,7 +192,12 @@ def show_turn(r: TurnResult, index: int, *, last: bool, readonly: bool) -> None:
         tags = r.tags
         notes: list[str] = []
         if tags is not None:
-            notes += [tags.intent.value, tags.emotion.value, f"{tags.urgency.value} urgency"]
+            notes += [
+                tags.intent.value,
+                tags.emotion.value,
+                f"{tags.urgency.value} urgency",
+                tagger_caption(tags.tagger),
+            ]
         if r.escalated:
             notes.append("escalated to a person")
         notes += [f"lint: {flag}" for flag in r.lint_flags]

@@ -54,9 +54,10 @@ def http_side(engine: Engine, fake: FakeOpenAI, model: str) -> Side:
 
 def test_a_slow_side_does_not_delay_the_other(engine: Engine, fake: FakeOpenAI) -> None:
     sides = [http_side(engine, fake, "fake-delay-300"), http_side(engine, fake, "fake-delay-1200")]
-    # Warm up both (the first turn in a process loads the tokenizer; each configuration compiles).
+    # Warm up both (the first turn in a process loads the tokenizer and the tagger's embedding
+    # model, which a hello alone does not need; each configuration compiles).
     for side in sides:
-        run_side_by_side(engine=engine, sides=[side], message="Hi", comparison_id="warm")
+        run_side_by_side(engine=engine, sides=[side], message="Hi, a question", comparison_id="w")
     started = time.perf_counter()
     first_text: dict[int, float] = {}
     done: dict[int, float] = {}
