@@ -91,6 +91,14 @@ def cpu_description() -> str:
     return f"{model}; SIMD: {', '.join(present)}"
 
 
+def seen_features() -> str:
+    """The SIMD features this process's CPUID reports (numpy reads CPUID as onnxruntime does)."""
+    from numpy._core._multiarray_umath import __cpu_features__ as features  # type: ignore
+
+    wanted = ("AVX2", "AVX512F", "AVX512_SKX", "AVX512_ICL", "AVX512_SPR")
+    return ", ".join(f for f in wanted if features.get(f)) or "none of " + "/".join(wanted)
+
+
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -332,6 +340,7 @@ def run_speed(count: int, rounds: int) -> dict[str, Any]:
     return {
         "rates": {k: statistics.median(v) for k, v in rates.items()},
         "cpu_rates": {k: statistics.median(v) for k, v in cpu_rates.items()},
+        "seen": seen_features(),
         "cosines": cosines,
         "tokens": tokens,
         "texts": count,
@@ -344,6 +353,7 @@ def print_speed(speed: dict[str, object], path: str) -> None:
     cosines: dict[str, float] = speed["cosines"]  # type: ignore[assignment]
     tokens: dict[str, float] = speed["tokens"]  # type: ignore[assignment]
     print(f"\nembedding speed on {cpu_description()}, {_cpu_count()} cores: {path}")
+    print(f"  CPUID as the benchmark process saw it: {speed['seen']}")
     print(
         f"  chunks of {speed['texts']} documents; medians of interleaved rounds, per second and "
         f"per CPU-second; x = ratio to the default ({DEFAULT_EMBEDDING}, studio way) in this run"
