@@ -27,6 +27,7 @@ from studio.core.db import make_engine, session_scope
 from studio.core.errors import Conflict, ImportFailed
 from studio.core.markdown import neutralize_media, plain
 from studio.core.models import Turn, TurnStatus
+from studio.core.names import normalize_name
 from studio.design import assistants, drafts, exports, tools
 from studio.design.schemas import AssistantConfig, ToolSpec
 from studio.knowledge import bases
@@ -551,3 +552,12 @@ def test_an_imported_name_is_normalised_before_it_is_made_unique(session: Sessio
         session=session, content=json.dumps(document), filename="a.json"
     )
     assert imported.name == "Café (2)"
+
+
+@pytest.mark.parametrize(
+    "name", ["👩\u200d💻 Support", "Team 🏳\ufe0f\u200d🌈", "👨\u200d👩\u200d👧 Family desk"]
+)
+def test_an_emoji_joined_from_several_keeps_its_joiners(name: str) -> None:
+    # Before: every zero-width joiner was dropped, so "👩‍💻" (woman technologist) became "👩💻".
+    assert normalize_name(name) == name
+    assert normalize_name("Ac\u200dme 👩\u200d Desk") == "Acme 👩 Desk"  # between letters: gone
