@@ -37,7 +37,9 @@ PAGES = {
     ],
 }
 
-navigation = st.navigation(PAGES)
+# expanded=True: the menu has more than twelve pages, which Streamlit would fold to ten behind
+# "View 4 more", hiding the Analyze and Studio sections.
+navigation = st.navigation(PAGES, expanded=True)
 # The studio's imports and its first database work come after st.navigation on purpose: the first
 # browser session after a start runs in Streamlit's legacy pages/ mode and shows that mode's
 # sidebar (every file in pages/) until st.navigation replaces it, so it must come first.

@@ -54,7 +54,8 @@ for index, turn in enumerate(convo["turns"]):
     if turn["blind"] and turn["vote"] is None and index == len(convo["turns"]) - 1:
         compare_chat.vote_form(index, turn, variants, convo)
 
-message = st.chat_input("One message for both sides…", disabled=choice is None)
+# Inside the page, not pinned to its bottom: a pinned chat input opens the page scrolled to the end.
+message = st.container().chat_input("One message for both sides…", disabled=choice is None)
 if message and choice is not None:
     needs_store = any(v.target.config.retrieval.enabled for v in variants)
     store = None

@@ -67,7 +67,13 @@ with edit:
     for slider in SLIDERS:
         scale = SLIDER_SCALES[slider]
         value = form.widget(
-            slider, scale.title, st.slider, min_value=0, max_value=100, step=1, help=scale.help
+            slider,
+            scale.title,
+            st.slider,
+            min_value=0,
+            max_value=100,
+            step=1,
+            help=scale.help_with_ends,
         )
         band = band_for(slider, int(value))
         st.caption(f"**{band.label}** ({band.range_label}) — {band.instruction}")

@@ -54,8 +54,20 @@ with st.form("price_form", clear_on_submit=True):
     st.markdown("**Set a price**")
     model_col, in_col, out_col = st.columns([2, 1, 1])
     model = model_col.text_input("Model name", placeholder="e.g. llama3.1:8b")
-    input_price = in_col.number_input("Input $/M tokens", min_value=0.0, value=0.0, step=0.05)
-    output_price = out_col.number_input("Output $/M tokens", min_value=0.0, value=0.0, step=0.05)
+    input_price = in_col.number_input(
+        "Input $/M tokens",
+        min_value=0.0,
+        value=0.0,
+        step=0.05,
+        help="US dollars per million tokens sent to the model (prompt, documents, history).",
+    )
+    output_price = out_col.number_input(
+        "Output $/M tokens",
+        min_value=0.0,
+        value=0.0,
+        step=0.05,
+        help="US dollars per million tokens the model writes (its replies).",
+    )
     if st.form_submit_button("Save price"):
         try:
             with session_scope(get_engine()) as session:

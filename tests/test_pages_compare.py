@@ -150,3 +150,10 @@ def test_the_leaderboard_and_cost_forecast_read_stored_votes_and_sessions() -> N
     cost = next(df.value for df in at.dataframe if "Conversations measured" in df.value.index)
     # v1 and the demo draft are the same configuration: each side counts both sessions.
     assert list(cost.loc["Conversations measured"]) == ["2", "2"]
+
+
+def test_the_page_opens_at_its_top_with_the_message_box_under_the_conversation() -> None:
+    # A chat input pinned to the page's bottom makes Streamlit open the page scrolled to the end:
+    # Compare opened on its vote tables, with the title and the two variants out of view.
+    at = open_compare()
+    assert len(at.main.chat_input) == 1 and len(at.chat_input) == 1

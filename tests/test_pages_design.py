@@ -112,6 +112,16 @@ def test_moving_a_slider_changes_the_shown_prompt_and_explanation(slider: str) -
     assert any(instruction in c.value for c in at.caption)
 
 
+@pytest.mark.parametrize("slider", ["empathy", "formality", "proactivity", "verbosity", "humor"])
+def test_each_slider_help_says_what_low_and_high_mean(slider: str) -> None:
+    # Before: the help said what the slider is about, not which end is which.
+    at, aid = _open("persona")
+    help_text = at.slider(key=_key("persona", aid, slider)).help
+    low, high = band_for(slider, 0), band_for(slider, 100)
+    assert f"0–19: {low.label}" in help_text and f"80–100: {high.label}" in help_text
+    assert low.instruction in help_text and high.instruction in help_text
+
+
 @pytest.mark.parametrize(
     ("field", "value", "fragment"),
     [

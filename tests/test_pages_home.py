@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from studio.core.db import session_scope
@@ -205,3 +206,23 @@ def test_rename_the_selected_assistant() -> None:
     by_label(at.button, "Save name and description").click()
     at.run()
     assert not at.exception and "already exists" in errors(at)
+
+
+def test_the_navigation_shows_every_section_with_no_view_more_button(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Streamlit folds a menu of more than twelve pages to ten behind "View 4 more" unless
+    # st.navigation is told expanded=True; that hid the Analyze and Studio sections.
+    calls: list[tuple[Any, dict[str, Any]]] = []
+    real = st.navigation
+
+    def recording(pages: Any, **kwargs: Any) -> Any:
+        calls.append((pages, kwargs))
+        return real(pages, **kwargs)
+
+    monkeypatch.setattr(st, "navigation", recording)
+    start()
+    pages, kwargs = calls[-1]
+    assert list(pages) == ["Design", "Knowledge", "Try", "Compare", "Analyze", "Studio"]
+    assert sum(len(section) for section in pages.values()) > 12
+    assert kwargs.get("expanded") is True

@@ -3,6 +3,8 @@ imports and says how many, importing again adds nothing, CSV column mapping, bad
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
@@ -91,6 +93,12 @@ def test_invalid_lines_are_listed_and_nothing_is_imported(shop: int, engine: Eng
     table = at.dataframe[0].value
     assert list(table["Line"]) == [3, 4]
     assert "not valid JSON" in table["Problem"][0] and "no user message" in table["Problem"][1]
+    # Long problems wrap inside their row (Streamlit wraps text in rows taller than 4rem) and the
+    # Problem column takes the width the line numbers do not need; before, they were cut off.
+    shown = at.dataframe[0].proto
+    assert shown.row_height > 64
+    widths = {name: json.loads(shown.columns)[name]["width"] for name in ("Line", "Problem")}
+    assert widths["Line"] < 100 < widths["Problem"]
     assert counts(engine) == (0, 0)
     at.checkbox[0].check()
     at = click(at, "Import")

@@ -93,3 +93,71 @@ def test_a_forbidden_topic_that_is_also_a_trigger_is_refused_and_handed_over() -
     request = ChatRequest(messages=[{"role": "user", "content": message}], model="m", config=config)
     reply = "".join(e.text for e in SimulatorBackend().stream_chat(request) if e.kind == "text")
     assert refuses(reply) and reply_escalates(reply)
+
+
+# --- Replies from retrieved passages: they answer the question asked -------------------------
+
+
+def _reply(message: str, *texts: str, verbosity: int = 50) -> str:
+    from studio.chat.protocol import ChatRequest
+    from studio.chat.simulator import SimulatorBackend
+    from studio.knowledge.types import Passage
+
+    config = get_template("ecommerce_support").config.model_copy(deep=True)
+    config.persona.verbosity = verbosity
+    config.persona.formality = 50  # neutral lead-in: "Here's what I found: "
+    passages = [
+        Passage(chunk_id=f"1:{n}", document_id=1, document_name="help.md", heading="Help",
+                page=None, text=text, score=0.9 - n / 10, passed_threshold=True, rank=n + 1)
+        for n, text in enumerate(texts)
+    ]  # fmt: skip
+    request = ChatRequest(
+        messages=[{"role": "user", "content": message}], model="m", config=config,
+        passages=passages,
+    )  # fmt: skip
+    return "".join(e.text for e in SimulatorBackend().stream_chat(request) if e.kind == "text")
+
+
+def test_the_reply_leads_with_the_sentence_that_answers_the_question() -> None:
+    section = (
+        "Northwind ships from Portland. Orders placed by noon leave the same day. "
+        "Refunds reach your card within 5 business days of the return arriving."
+    )
+    reply = _reply("How long do refunds take to reach my card?", section, verbosity=10)
+    assert reply.startswith("Here's what I found: Refunds reach your card within 5 business days")
+
+
+def test_sentences_that_share_as_many_words_lead_in_their_order() -> None:
+    section = "Exchanges are free for any size. Exchanges ship the day the return is scanned."
+    reply = _reply("Are exchanges possible?", section, verbosity=10)
+    assert reply == "Here's what I found: Exchanges are free for any size. [1]"
+
+
+def test_a_list_item_in_bold_keeps_its_bold_whole() -> None:
+    # Before: the leading "**" of "- **Wrong password:** …" was stripped with the bullet, and the
+    # reply showed "Wrong password:** use **Forgot password** …" with stray asterisks.
+    section = (
+        "- **Account locked:** wait 15 minutes.\n"
+        "- **Wrong password:** use **Forgot password** on the sign-in page."
+    )
+    reply = _reply("I typed a wrong password", section, verbosity=10)
+    assert reply == (
+        "Here's what I found: **Wrong password:** use **Forgot password** on the sign-in page. [1]"
+    )
+
+
+def test_a_table_row_is_answered_with_its_column_names() -> None:
+    # Before: the header row "| Option | Delivery time | Cost |." answered a price question.
+    table = (
+        "| Option | Delivery time | Cost |\n| --- | --- | --- |\n"
+        "| Standard | 3–5 business days | $5.95 |\n| Express | 1–2 business days | $14.95 |"
+    )
+    reply = _reply("How much does express cost?", table, verbosity=10)
+    assert reply == (
+        "Here's what I found: Express: delivery time 1–2 business days, cost $14.95. [1]"
+    )
+
+
+def test_a_question_in_the_passage_is_not_given_a_second_full_stop() -> None:
+    reply = _reply("Can I return sale items?", "Can I return sale items? Sale items are final.")
+    assert "?." not in reply and "items? [1]" in reply

@@ -154,13 +154,57 @@ def _short(value: Any) -> str:
 # --------------------------------------------------------------------------- answers
 
 
+_LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+|^\s*#{1,6}\s+|^\s*>\s?")
+_TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?$")
+
+
+def _cells(line: str) -> list[str]:
+    return [c.strip() for c in line.strip().strip("|").split("|")]
+
+
+def _table_rows(lines: list[str]) -> list[str]:
+    """A Markdown table as one sentence per data row, named by its header ("Express: delivery
+    time 1–2 days, cost $14.95"): the header alone answers nothing."""
+    header: list[str] = []
+    if len(lines) > 1 and _TABLE_RULE.match(lines[1].strip()):
+        header, lines = _cells(lines[0]), lines[2:]
+    rows = []
+    for line in lines:
+        cells = _cells(line)
+        if header and len(cells) == len(header):
+            pairs = zip(header[1:], cells[1:], strict=True)
+            named = ", ".join(f"{h.lower()} {c}" for h, c in pairs if c)
+            rows.append(f"{cells[0]}: {named}" if named else cells[0])
+        else:
+            rows.append(" — ".join(c for c in cells if c))
+    return rows
+
+
 def _sentences(text: str) -> list[str]:
-    parts = re.split(r"(?<=[.!?])\s+|\n+", text)
-    return [p.strip(" -*#\t") for p in parts if len(p.strip()) > 12]
+    """The passage's sentences in order: list marks and heading marks dropped (emphasis kept
+    whole), each table row one sentence."""
+    sentences: list[str] = []
+    table: list[str] = []
+    for line in [*text.splitlines(), ""]:
+        if line.strip().startswith("|"):
+            table.append(line)
+            continue
+        if table:
+            sentences += _table_rows(table)
+            table = []
+        body = _LIST_MARK.sub("", line).strip()
+        sentences += [p.strip() for p in re.split(r"(?<=[.!?])\s+", body)]
+    return [s for s in sentences if len(s) > 12]
+
+
+def _cited(sentence: str, number: int) -> str:
+    end = "" if sentence.endswith((".", "!", "?")) else "."
+    return f"{sentence}{end} [{number}]"
 
 
 def answer_from(message: str, passages: list[Any], voice: Voice) -> str:
-    """Sentences copied from the best passages that share words with the question, cited [n]."""
+    """The sentences of the retrieved passages that share the most content words with the
+    question (ties: the better passage, then the earlier sentence), best first, cited [n]."""
     query = set(insights.content_words(message))
     scored: list[tuple[float, int, int, str]] = []
     for number, passage in enumerate(passages, start=1):
@@ -171,9 +215,7 @@ def answer_from(message: str, passages: list[Any], voice: Voice) -> str:
     picked = scored[: voice.sentence_count]
     if not picked:  # passages without a full sentence: quote the best one's start
         return f"{voice.lead_in()}{passages[0].text.strip()[:300]} [1]"
-    lead = voice.lead_in()
-    body = " ".join(f"{s.rstrip('.')}. [{-n}]" for _, n, _, s in picked)
-    return f"{lead}{body}"
+    return voice.lead_in() + " ".join(_cited(s, -n) for _, n, _, s in picked)
 
 
 class Voice:

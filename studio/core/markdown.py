@@ -73,9 +73,22 @@ def neutralize_media(text: str, *, allowed_hosts: Collection[str] = ()) -> str:
 _MARKDOWN_PUNCTUATION = re.compile(r"([\\`*\[\]<!:$~|])|(?<!\w)_|_(?!\w)")
 
 
+# Streamlit finds icons (":material/home:"), emoji shortcodes (":tada:"), bare URLs and e-mail
+# addresses in the text *after* parsing, where escapes are gone. An invisible WORD JOINER breaks
+# each pattern: after a colon that starts a code, before "http"/"www." (a link needs a space or
+# punctuation before it), after the "@" of an address.
+_JOINER = "\u2060"
+_LINK_START = re.compile(r"(?<![^\W_])(?=https?:|www\.)", re.IGNORECASE)
+_AT = re.compile(r"@(?=[-\w])")
+_CODE_COLON = re.compile(r"\\:(?=[\w+-])")
+
+
 def plain(text: str) -> str:
     """`text` shown literally by Markdown: every character that could format, link, load an
-    image, draw an icon or start maths is escaped (and a leading heading/list/quote mark)."""
+    image, draw an icon or start maths is escaped (and a leading heading/list/quote mark), and
+    icons, emoji shortcodes and bare links are broken by an invisible word joiner."""
     line = " ".join(text.split())
+    line = _AT.sub("@" + _JOINER, _LINK_START.sub(_JOINER, line))
     escaped = _MARKDOWN_PUNCTUATION.sub(lambda m: "\\" + m.group(0), line)
+    escaped = _CODE_COLON.sub("\\\\:" + _JOINER, escaped)
     return "\\" + escaped if escaped[:1] in ("#", ">", "-", "+", "=") else escaped

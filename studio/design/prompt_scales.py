@@ -34,6 +34,15 @@ class SliderScale:
     help: str
     bands: tuple[SliderBand, ...]
 
+    @property
+    def help_with_ends(self) -> str:
+        """The slider's help with what its lowest and highest bands make the assistant do."""
+        low, high = self.bands[0], self.bands[-1]
+        return (
+            f"{self.help}\n\n**{low.range_label}: {low.label}** — {low.instruction}"
+            f"\n\n**{high.range_label}: {high.label}** — {high.instruction}"
+        )
+
 
 def _bands(*items: tuple[str, str]) -> tuple[SliderBand, ...]:
     """Five bands of twenty points each: 0–19, 20–39, 40–59, 60–79, 80–100."""

@@ -101,6 +101,8 @@ def cost_forecast(variants: list[Variant]) -> None:
         value=forecast.DEFAULT_MONTHLY_CONVERSATIONS,
         step=100,
         key="compare_volume",
+        help="How many customer conversations you expect in a month; the forecast multiplies "
+        "the cost measured per conversation on each side by it.",
     )
     try:
         with session_scope(get_engine()) as session:

@@ -15,7 +15,9 @@ from studio.compare.variants import Overrides, Variant, VariantSpec, difference,
 from studio.core.db import session_scope
 from studio.core.errors import StudioError, problems_from_validation
 from studio.design import assistants, versions
+from studio.design.prompt_scales import SLIDER_SCALES
 from studio.design.schemas import SLIDERS, GroundingMode
+from studio.ui import field_help
 from studio.ui.assistant_admin import show_error
 from studio.ui.resources import get_engine
 from studio.ui.untrusted import safe
@@ -35,8 +37,18 @@ def _overrides(side: int, tool_names: list[str]) -> Overrides | None:
         slider = st.selectbox("Persona slider", [AS_CONFIGURED, *SLIDERS], key=_key(side, "slider"))
         sliders: dict[str, int] = {}
         if slider != AS_CONFIGURED:
-            sliders[slider] = st.slider(f"{slider} (0–100)", 0, 100, 50, key=_key(side, "level"))
-        model = st.text_input("Model", key=_key(side, "model"), placeholder=AS_CONFIGURED)
+            scale = SLIDER_SCALES[slider]
+            sliders[slider] = st.slider(
+                f"{scale.title} (0–100)",
+                0,
+                100,
+                50,
+                key=_key(side, "level"),
+                help=scale.help_with_ends,
+            )
+        model = st.text_input(
+            "Model", key=_key(side, "model"), placeholder=AS_CONFIGURED, help=field_help.MODEL
+        )
         left, right = st.columns(2)
         temperature = left.number_input(
             "Temperature",
@@ -46,9 +58,16 @@ def _overrides(side: int, tool_names: list[str]) -> Overrides | None:
             step=0.1,
             key=_key(side, "temp"),
             placeholder=AS_CONFIGURED,
+            help=field_help.TEMPERATURE,
         )
         top_k = right.number_input(
-            "Top-k", 1, 20, value=None, key=_key(side, "top_k"), placeholder=AS_CONFIGURED
+            "Top-k",
+            1,
+            20,
+            value=None,
+            key=_key(side, "top_k"),
+            placeholder=AS_CONFIGURED,
+            help=field_help.TOP_K,
         )
         threshold = left.number_input(
             "Score threshold",
@@ -58,6 +77,7 @@ def _overrides(side: int, tool_names: list[str]) -> Overrides | None:
             step=0.05,
             key=_key(side, "threshold"),
             placeholder=AS_CONFIGURED,
+            help=field_help.SCORE_THRESHOLD,
         )
         weight = right.number_input(
             "Keyword weight",
@@ -67,11 +87,13 @@ def _overrides(side: int, tool_names: list[str]) -> Overrides | None:
             step=0.05,
             key=_key(side, "weight"),
             placeholder=AS_CONFIGURED,
+            help=field_help.KEYWORD_WEIGHT,
         )
         grounding = st.selectbox(
             "Grounding mode",
             [AS_CONFIGURED, *(g.value for g in GroundingMode)],
             key=_key(side, "grounding"),
+            help=field_help.GROUNDING,
         )
         off = st.multiselect("Tools switched off", tool_names, key=_key(side, "tools_off"))
     try:

@@ -17,7 +17,7 @@ from studio.knowledge.bases import KnowledgeBaseInfo, KnowledgeStore, UploadedFi
 from studio.knowledge.chunking import Chunk
 from studio.knowledge.embeddings import DEFAULT_EMBEDDING, OPTIONS, preparation_status
 from studio.knowledge.parsing import SUPPORTED_TYPES
-from studio.ui import indexing_view, state
+from studio.ui import field_help, indexing_view, state
 from studio.ui.permissions import KNOWLEDGE, lock
 from studio.ui.resources import get_engine
 from studio.ui.untrusted import markdown, plain, safe
@@ -42,8 +42,12 @@ def create_form(*, store: KnowledgeStore, assistant_id: int) -> None:
             help=" ".join(f"{o.label}: {o.description}" for o in OPTIONS.values()),
         )
         left, right = st.columns(2)
-        size = left.number_input("Chunk size (characters)", 100, 4000, 800, step=50)
-        overlap = right.number_input("Overlap (characters)", 0, 2000, 120, step=10)
+        size = left.number_input(
+            "Chunk size (characters)", 100, 4000, 800, step=50, help=field_help.CHUNK_SIZE
+        )
+        overlap = right.number_input(
+            "Overlap (characters)", 0, 2000, 120, step=10, help=field_help.CHUNK_OVERLAP
+        )
         if st.form_submit_button("Create knowledge base", type="primary", **lock(KNOWLEDGE)):
             try:
                 with session_scope(get_engine()) as session:
@@ -178,11 +182,26 @@ def retrieval_panel(
     """Ask a question; see ranked chunks, scores, citations, and the threshold line."""
     query = st.text_input("Question", placeholder="e.g. How long do refunds take?", key="kb_query")
     cols = st.columns(4)
-    top_k = cols[0].slider("Top k", 1, 20, defaults.top_k)
-    threshold = cols[1].slider("Score threshold", 0.0, 1.0, defaults.score_threshold, 0.01)
-    hybrid = cols[2].toggle("Hybrid (vector + keyword)", value=defaults.hybrid)
+    top_k = cols[0].slider("Top-k", 1, 20, defaults.top_k, help=field_help.TOP_K)
+    threshold = cols[1].slider(
+        "Score threshold",
+        0.0,
+        1.0,
+        defaults.score_threshold,
+        0.01,
+        help=field_help.SCORE_THRESHOLD,
+    )
+    hybrid = cols[2].toggle(
+        "Hybrid (vector + keyword)", value=defaults.hybrid, help=field_help.HYBRID
+    )
     weight = cols[3].slider(
-        "Keyword weight", 0.0, 1.0, defaults.keyword_weight, 0.05, disabled=not hybrid
+        "Keyword weight",
+        0.0,
+        1.0,
+        defaults.keyword_weight,
+        0.05,
+        disabled=not hybrid,
+        help=field_help.KEYWORD_WEIGHT,
     )
     st.caption(
         "These controls only try things out; the assistant's own values are set on its "
@@ -276,8 +295,24 @@ def preview_panel(*, store: KnowledgeStore, kb: KnowledgeBaseInfo) -> None:
     embedding model counts them, chunks it would cut and metadata-only chunks marked."""
     file = st.file_uploader("File to preview", key="kb_preview_file")
     left, right = st.columns(2)
-    size = left.slider("Chunk size", 100, 4000, kb.chunk_size, 50, key="kb_preview_size")
-    overlap = right.slider("Overlap", 0, 2000, kb.chunk_overlap, 10, key="kb_preview_overlap")
+    size = left.slider(
+        "Chunk size (characters)",
+        100,
+        4000,
+        kb.chunk_size,
+        50,
+        key="kb_preview_size",
+        help=field_help.CHUNK_SIZE,
+    )
+    overlap = right.slider(
+        "Overlap (characters)",
+        0,
+        2000,
+        kb.chunk_overlap,
+        10,
+        key="kb_preview_overlap",
+        help=field_help.CHUNK_OVERLAP,
+    )
     if file is None:
         st.caption("Choose a file to see how it would be split.")
         return
@@ -323,8 +358,24 @@ def reindex_panel(*, store: KnowledgeStore, kb: KnowledgeBaseInfo, busy: bool) -
             disabled=busy,
         )
         left, right = st.columns(2)
-        size = left.number_input("Chunk size", 100, 4000, kb.chunk_size, step=50, disabled=busy)
-        overlap = right.number_input("Overlap", 0, 2000, kb.chunk_overlap, step=10, disabled=busy)
+        size = left.number_input(
+            "Chunk size (characters)",
+            100,
+            4000,
+            kb.chunk_size,
+            step=50,
+            disabled=busy,
+            help=field_help.CHUNK_SIZE,
+        )
+        overlap = right.number_input(
+            "Overlap (characters)",
+            0,
+            2000,
+            kb.chunk_overlap,
+            step=10,
+            disabled=busy,
+            help=field_help.CHUNK_OVERLAP,
+        )
         confirm = st.checkbox(
             f"Re-index all {kb.document_count} documents now (the current index keeps answering "
             "until the new one is ready).",

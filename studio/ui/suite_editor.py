@@ -221,7 +221,14 @@ def gate_panel(detail: AssistantDetail) -> None:
             index=ids.index(current.suite_id) if current.suite_id in names else 0,
             format_func=lambda i: safe(names[i]),
         )
-        rate = st.slider("Minimum pass rate (%)", 0, 100, int(current.min_pass_rate))
+        rate = st.slider(
+            "Minimum pass rate (%)",
+            0,
+            100,
+            int(current.min_pass_rate),
+            help="The share of the suite's cases that must pass before the version may be "
+            "published. 100: every case.",
+        )
         no_regressions = st.checkbox(
             "No case that passed on the published version may fail", value=current.no_regressions
         )

@@ -67,7 +67,15 @@ def run_form(detail: AssistantDetail, suite: SuiteDetail) -> None:
     if a == b:
         st.info("Both sides are the same configuration: the comparison will show no difference.")
     choice = provider_picker(detail.draft.model.model)
-    concurrency = st.slider("Cases at a time", 1, runs.MAX_CONCURRENCY, 4, key="suite_workers")
+    concurrency = st.slider(
+        "Cases at a time",
+        1,
+        runs.MAX_CONCURRENCY,
+        4,
+        key="suite_workers",
+        help="How many cases run at once. More finishes sooner; with a real model it also "
+        "sends more requests per minute (the per-minute limit applies).",
+    )
     if choice is None:
         return
     if not st.button(f"Run {len(suite.cases)} case(s)", type="primary", key="suite_run"):

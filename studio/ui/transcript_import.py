@@ -82,18 +82,30 @@ def _csv_mapping(content: bytes) -> CsvColumns | None:
     )  # fmt: skip
 
 
+_ROW_HEIGHT = 72  # px: three lines of text
+
+
 def _error_table(errors: list[LineError], total: int) -> None:
     # st.dataframe shows plain text: the file's own words cannot format or fetch anything here.
     frame = pd.DataFrame(
         [{"Line": e.line, "Conversation": e.conversation_id or "", "Problem": e.message}
          for e in errors]
     )  # fmt: skip
+    # Fixed widths for the line and the id, the rest for the problem; rows taller than 4rem let
+    # Streamlit wrap a long problem over three lines instead of cutting it off.
     widths = {
-        "Line": st.column_config.NumberColumn(width="small"),
-        "Conversation": st.column_config.TextColumn(width="small"),
-        "Problem": st.column_config.TextColumn(width="large"),
+        "Line": st.column_config.NumberColumn(width=60),
+        "Conversation": st.column_config.TextColumn(width=170),
+        "Problem": st.column_config.TextColumn(width=670),
     }
-    st.dataframe(frame, hide_index=True, width="stretch", column_config=widths)
+    st.dataframe(
+        frame,
+        hide_index=True,
+        width="stretch",
+        column_config=widths,
+        row_height=_ROW_HEIGHT,
+        height=min(_ROW_HEIGHT * len(frame) + 48, 520),
+    )
     if total > len(errors):
         st.caption(f"… and {total - len(errors):,} more invalid line(s) not listed.")
 

@@ -5,7 +5,9 @@ and, for rendering, through the real pages (AppTest)."""
 from __future__ import annotations
 
 import json
+import re
 import time
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +27,7 @@ from studio.core.db import make_engine, session_scope
 from studio.core.errors import Conflict, ImportFailed
 from studio.core.markdown import neutralize_media, plain
 from studio.core.models import Turn, TurnStatus
+from studio.core.names import normalize_name
 from studio.design import assistants, drafts, exports, tools
 from studio.design.schemas import AssistantConfig, ToolSpec
 from studio.knowledge import bases
@@ -116,7 +119,7 @@ def test_mermaid_blocks_in_replies_are_not_drawn() -> None:
     [
         ("Acme ![x](http://127.0.0.1:9/n.png)", "\\!\\[x\\]"),
         ("*Acme* [a](b)", "\\*Acme\\* \\[a\\]"),
-        ("Acme :material/home: :red[x]", "\\:material/home\\:"),
+        ("Acme :material/home: :red[x]", "\\:\u2060material/home\\:"),
         ("Acme $x^2$", "\\$x^2\\$"),
         ("# Big", "\\# Big"),
     ],
@@ -126,6 +129,44 @@ def test_a_name_is_shown_literally(name: str, escaped: str) -> None:
     rendered = COMMONMARK.renderInline(plain(name))
     assert escaped in plain(name) and images_in(plain(name)) == []
     assert "<a " not in rendered and "<em>" not in rendered and "<h1>" not in rendered
+
+
+def _text_streamlit_rewrites(markdown_text: str) -> list[str]:
+    """What Streamlit 1.67's Markdown turns into something else after parsing, whatever the
+    escapes: it rewrites ":material/" in the source, then searches the parsed text for icons and
+    emoji shortcodes (":home:"), bare URLs ("https://…", "www.…" after a space, punctuation or
+    the start) and e-mail addresses, which escaping cannot stop."""
+    source = markdown_text.replace(":material/", ":material_")
+    text = "".join(
+        t.content for t in COMMONMARK.parseInline(source)[0].children or [] if t.type == "text"
+    )
+    found = re.findall(r":[\w+-][\w_+-]*:", text)
+    for match in re.finditer(r"(https?://|www(?=\.))[-.\w]+", text, re.IGNORECASE):
+        before = text[match.start() - 1] if match.start() else " "
+        if before.isspace() or unicodedata.category(before)[0] in "PS":
+            found.append(match.group(0))
+    return found + re.findall(r"[-.\w+]+@[-\w]+(?:\.[-\w]+)+", text)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Desk :material/home: help",
+        "Party :tada: team",
+        "Acme https://evil.example/x",
+        "See www.evil.example now",
+        "Mail ana@evil.example",
+        "(https://evil.example)",
+    ],
+    ids=["icon", "emoji shortcode", "url", "www", "e-mail", "url in brackets"],
+)
+def test_a_name_shows_no_icon_emoji_or_link_it_does_not_spell(name: str) -> None:
+    # Before: plain() escaped the colons, but Streamlit finds icons, shortcodes and bare links
+    # in the parsed text, so "Desk :material/home: help" showed a house icon.
+    shown = plain(name)
+    assert _text_streamlit_rewrites(shown) == []
+    visible = "".join(ch for ch in shown if ch != "\u2060").replace("\\", "")
+    assert visible == name
 
 
 def _markdown_shown(at: AppTest) -> list[str]:
@@ -511,3 +552,12 @@ def test_an_imported_name_is_normalised_before_it_is_made_unique(session: Sessio
         session=session, content=json.dumps(document), filename="a.json"
     )
     assert imported.name == "Café (2)"
+
+
+@pytest.mark.parametrize(
+    "name", ["👩\u200d💻 Support", "Team 🏳\ufe0f\u200d🌈", "👨\u200d👩\u200d👧 Family desk"]
+)
+def test_an_emoji_joined_from_several_keeps_its_joiners(name: str) -> None:
+    # Before: every zero-width joiner was dropped, so "👩‍💻" (woman technologist) became "👩💻".
+    assert normalize_name(name) == name
+    assert normalize_name("Ac\u200dme 👩\u200d Desk") == "Acme 👩 Desk"  # between letters: gone
