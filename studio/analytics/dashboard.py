@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlmodel import Session
 
-from studio.analytics import aggregates
+from studio.analytics import aggregates, rollups
 from studio.analytics.filters import DRAFT, Filters, filter_options
 from studio.analytics.gaps import KnowledgeGaps, knowledge_gaps
 from studio.analytics.kpis import SPECS, Kpi, compute_kpis, period, values
@@ -103,10 +103,14 @@ def label_splits(
     return out, splits
 
 
-def build_dashboard(*, session: Session, filters: Filters) -> Dashboard:
-    """Every number and frame of the Analytics page for `filters`. Raises InvalidInput if the
-    filters are inconsistent."""
+def build_dashboard(*, session: Session, filters: Filters, refresh: bool = True) -> Dashboard:
+    """Every number and frame of the Analytics page for `filters`, from the rollups (brought up
+    to date first in `session` unless `refresh` is False: the caller just did it in a unit of
+    work of its own, see `rollups.refresh_now`). Raises InvalidInput if the filters are
+    inconsistent."""
     filters = filters.check()
+    if refresh:
+        rollups.refresh(session=session)
     names = filter_options(session=session).assistants
     raw = aggregates.frames(session=session, filters=filters)
     frames, splits = label_splits(raw, names=names, by_version=filters.split_by_version)

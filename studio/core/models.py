@@ -441,3 +441,7 @@ class StoredSecret(SQLModel, table=True):
     hint: str = Field(default="", max_length=16)  # e.g. "sk-…9f3a", safe to show
     updated_at: datetime = Field(default_factory=utcnow)
     updated_by: str = Field(default="", max_length=120)
+
+
+# The Analytics summary tables live in their own module (they import TurnSource from here).
+import studio.core.rollup_tables  # noqa: E402, F401

@@ -1,0 +1,299 @@
+"""Analytics rollups: summary tables per UTC day and assistant that the Analytics page reads
+instead of scanning every turn, the triggers that mark what a change makes stale, and their
+back-fill from every existing turn, session and piece of feedback (no existing row changes).
+
+The triggers write the (day, assistant) a row touches to `rollupdirty` in the transaction of
+the change itself, whoever writes. On PostgreSQL they are statement-level with transition
+tables (one insert per statement, however many rows it changed); on SQLite row-level, skipping
+keys already marked (SQLite has a single writer, so the check cannot race).
+
+The back-fill SQL is written out here, not imported, so this revision keeps doing what it did
+when the rollup code changes later (tests/analytics/test_rollups.py checks it against
+`studio.analytics.rollups.rebuild`).
+
+Revision ID: 0009_rollups
+Revises: 0008_team
+Created: 2026-12-02
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+import sqlmodel.sql.sqltypes
+from alembic import op
+from sqlalchemy.dialects import postgresql
+
+revision = "0009_rollups"
+down_revision = "0008_team"
+branch_labels = None
+depends_on = None
+
+SOURCES = ("PREVIEW", "COMPARE", "SUITE", "IMPORT", "DEMO")
+KEY = ["day", "assistant_id"]
+
+
+def _source() -> sa.types.TypeEngine[object]:
+    # The existing PostgreSQL enum type: creating it again would fail.
+    return sa.Enum(*SOURCES, name="turnsource").with_variant(
+        postgresql.ENUM(*SOURCES, name="turnsource", create_type=False), "postgresql"
+    )
+
+
+def _text(length: int) -> sqlmodel.sql.sqltypes.AutoString:
+    return sqlmodel.sql.sqltypes.AutoString(length=length)
+
+
+def _counts(*names: str) -> list[sa.Column[int]]:
+    return [sa.Column(name, sa.Integer(), nullable=False) for name in names]
+
+
+def _key(*extra: sa.Column[object]) -> list[sa.Column[object]]:
+    return [
+        sa.Column("day", _text(10), nullable=False),
+        sa.Column("assistant_id", sa.Integer(), nullable=False),
+        *extra,
+    ]
+
+
+def _tables() -> None:
+    op.create_table(
+        "rolluphour",
+        *_key(
+            sa.Column("hour", _text(13), nullable=False),
+            sa.Column("version", sa.Integer(), nullable=False),
+            sa.Column("source", _source(), nullable=False),
+            sa.Column("model", _text(120), nullable=False),
+        ),
+        *_counts("turns", "replies", "errors", "prompt_tokens", "completion_tokens"),
+        sa.Column("cost_usd", sa.Float(), nullable=False),
+        *_counts("grounding_known", "ungrounded", "escalated", "violating", "violations"),
+        *_counts("feedback", "up", "down", "edited"),
+        sa.PrimaryKeyConstraint("day", "assistant_id", "hour", "version", "source", "model"),
+    )
+    op.create_table(
+        "rollupsession",
+        *_key(
+            sa.Column("version", sa.Integer(), nullable=False),
+            sa.Column("source", _source(), nullable=False),
+        ),
+        *_counts("sessions", "session_turns", "escalated_sessions", "abandoned"),
+        sa.PrimaryKeyConstraint("day", "assistant_id", "version", "source"),
+    )
+    op.create_table(
+        "rolluplatency",
+        *_key(
+            sa.Column("version", sa.Integer(), nullable=False),
+            sa.Column("source", _source(), nullable=False),
+            sa.Column("metric", _text(8), nullable=False),
+            sa.Column("ms", sa.Integer(), nullable=False),
+        ),
+        *_counts("n"),
+        sa.PrimaryKeyConstraint("day", "assistant_id", "version", "source", "metric", "ms"),
+    )
+    op.create_table(
+        "rolluptag",
+        sa.Column("id", sa.Integer(), nullable=False),
+        *_key(
+            sa.Column("version", sa.Integer(), nullable=False),
+            sa.Column("source", _source(), nullable=False),
+        ),
+        sa.Column("intent", _text(40), nullable=True),
+        sa.Column("emotion", _text(40), nullable=True),
+        sa.Column("urgency", _text(20), nullable=True),
+        sa.Column("tool_name", _text(80), nullable=True),
+        *_counts("n"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_rolluptag_key", "rolluptag", KEY)
+    op.create_table(
+        "rollupdocument",
+        *_key(
+            sa.Column("version", sa.Integer(), nullable=False),
+            sa.Column("source", _source(), nullable=False),
+            sa.Column("document_id", sa.Integer(), nullable=False),
+        ),
+        *_counts("n"),
+        sa.PrimaryKeyConstraint("day", "assistant_id", "version", "source", "document_id"),
+    )
+    op.create_table(
+        "rollupdirty",
+        sa.Column("id", sa.Integer(), nullable=False),
+        *_key(),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_rollupdirty_key", "rollupdirty", KEY)
+    op.create_table(
+        "rollupstate",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("generation", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+
+
+# --------------------------------------------------------------------------- back-fill
+
+BACKFILL = """
+INSERT INTO rolluphour (day, assistant_id, hour, version, source, model, turns, replies, errors,
+  prompt_tokens, completion_tokens, cost_usd, grounding_known, ungrounded, escalated, violating,
+  violations, feedback, up, down, edited)
+SELECT {day}, t.assistant_id, {hour}, COALESCE(t.version_number, 0), t.source, t.model,
+  COUNT(*), SUM(CASE WHEN t.status <> 'FAILED' THEN 1 ELSE 0 END),
+  SUM(CASE WHEN t.status <> 'OK' THEN 1 ELSE 0 END), SUM(t.prompt_tokens),
+  SUM(t.completion_tokens), SUM(t.cost_usd), COUNT(t.grounded),
+  SUM(CASE WHEN t.grounded = false THEN 1 ELSE 0 END),
+  SUM(CASE WHEN t.escalated = true THEN 1 ELSE 0 END),
+  SUM(CASE WHEN t.brand_violations > 0 THEN 1 ELSE 0 END), SUM(t.brand_violations),
+  COUNT(f.id), SUM(CASE WHEN f.rating = 1 THEN 1 ELSE 0 END),
+  SUM(CASE WHEN f.rating = -1 THEN 1 ELSE 0 END),
+  SUM(CASE WHEN f.corrected_reply IS NOT NULL THEN 1 ELSE 0 END)
+FROM turn t LEFT JOIN feedback f ON f.turn_id = t.id
+GROUP BY 1, 2, 3, 4, 5, 6;
+
+INSERT INTO rollupsession (day, assistant_id, version, source, sessions, session_turns,
+  escalated_sessions, abandoned)
+SELECT {session_day}, s.assistant_id, COALESCE(s.version_number, 0), s.source, COUNT(*),
+  SUM(s.turn_count), SUM(CASE WHEN s.escalated = true THEN 1 ELSE 0 END),
+  SUM(CASE WHEN s.unanswered = true THEN 1 ELSE 0 END)
+FROM chatsession s
+GROUP BY 1, 2, 3, 4;
+
+INSERT INTO rolluplatency (day, assistant_id, version, source, metric, ms, n)
+SELECT {day}, t.assistant_id, COALESCE(t.version_number, 0), t.source, 'latency',
+  {latency_bin}, COUNT(*)
+FROM turn t WHERE t.latency_ms IS NOT NULL
+GROUP BY 1, 2, 3, 4, 5, 6;
+
+INSERT INTO rolluplatency (day, assistant_id, version, source, metric, ms, n)
+SELECT {day}, t.assistant_id, COALESCE(t.version_number, 0), t.source, 'ttft', {ttft_bin},
+  COUNT(*)
+FROM turn t WHERE t.ttft_ms IS NOT NULL
+GROUP BY 1, 2, 3, 4, 5, 6;
+
+INSERT INTO rolluptag (day, assistant_id, version, source, intent, emotion, urgency, tool_name, n)
+SELECT {day}, t.assistant_id, COALESCE(t.version_number, 0), t.source, t.intent, t.emotion,
+  t.urgency, t.tool_name, COUNT(*)
+FROM turn t
+GROUP BY 1, 2, 3, 4, 5, 6, 7, 8;
+
+INSERT INTO rollupdocument (day, assistant_id, version, source, document_id, n)
+SELECT {day}, t.assistant_id, COALESCE(t.version_number, 0), t.source, t.top_document_id,
+  COUNT(*)
+FROM turn t WHERE t.top_document_id IS NOT NULL
+GROUP BY 1, 2, 3, 4, 5;
+
+INSERT INTO rollupstate (id, generation) VALUES (1, 0)
+"""
+
+
+def _sqlite_expressions() -> dict[str, str]:
+    return {
+        "day": "substr(t.created_at, 1, 10)",
+        "hour": "substr(t.created_at, 1, 13)",
+        "session_day": "substr(s.started_at, 1, 10)",
+        # CAST truncates, which is floor for durations (>= 0)
+        "latency_bin": "CAST(t.latency_ms / 10 AS INTEGER) * 10",
+        "ttft_bin": "CAST(t.ttft_ms / 10 AS INTEGER) * 10",
+    }
+
+
+def _postgres_expressions() -> dict[str, str]:
+    return {
+        "day": "to_char(timezone('UTC', t.created_at), 'YYYY-MM-DD')",
+        "hour": "to_char(timezone('UTC', t.created_at), 'YYYY-MM-DD HH24')",
+        "session_day": "to_char(timezone('UTC', s.started_at), 'YYYY-MM-DD')",
+        "latency_bin": "CAST(floor(t.latency_ms / 10) AS INTEGER) * 10",
+        "ttft_bin": "CAST(floor(t.ttft_ms / 10) AS INTEGER) * 10",
+    }
+
+
+# --------------------------------------------------------------------------- triggers
+
+# table -> (the row holding the time and the assistant, a join to reach it from the row `r`)
+WATCHED = {
+    "turn": ("r", "created_at", ""),
+    "chatsession": ("r", "started_at", ""),
+    "feedback": ("t", "created_at", " JOIN turn t ON t.id = r.turn_id"),
+}
+EVENTS = ("insert", "update", "delete")
+
+
+def _sqlite_triggers() -> list[str]:
+    statements = []
+    for table, (holder, stamp, join) in WATCHED.items():
+        for event in EVENTS:
+            rows = {"insert": ("NEW",), "delete": ("OLD",), "update": ("OLD", "NEW")}[event]
+            body = []
+            for row in rows:
+                # A trigger reads NEW/OLD directly; feedback reaches its turn's time and assistant.
+                ref = "t" if join else row
+                source = f"SELECT substr({ref}.{stamp}, 1, 10) AS day, {ref}.assistant_id AS a"
+                if join:
+                    source += f" FROM turn t WHERE t.id = {row}.turn_id"
+                body.append(
+                    "INSERT INTO rollupdirty (day, assistant_id) SELECT k.day, k.a "
+                    f"FROM ({source}) AS k WHERE NOT EXISTS (SELECT 1 FROM rollupdirty d "
+                    "WHERE d.day = k.day AND d.assistant_id = k.a);"
+                )
+            statements.append(
+                f"CREATE TRIGGER rollup_{table}_{event} AFTER {event.upper()} ON {table} "
+                f"FOR EACH ROW BEGIN {' '.join(body)} END"
+            )
+    return statements
+
+
+def _postgres_triggers() -> list[str]:
+    statements = []
+    for table, (holder, stamp, join) in WATCHED.items():
+        day = f"to_char(timezone('UTC', {holder}.{stamp}), 'YYYY-MM-DD')"
+
+        def mark(rows: str, day: str = day, holder: str = holder, join: str = join) -> str:
+            return (
+                "INSERT INTO rollupdirty (day, assistant_id) "
+                f"SELECT DISTINCT {day}, {holder}.assistant_id FROM {rows} r{join};"
+            )
+
+        statements.append(
+            f"CREATE FUNCTION rollup_mark_{table}() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            f"BEGIN IF TG_OP = 'INSERT' THEN {mark('new_rows')} "
+            f"ELSIF TG_OP = 'DELETE' THEN {mark('old_rows')} "
+            f"ELSE {mark('old_rows')} {mark('new_rows')} END IF; RETURN NULL; END $$"
+        )
+        for event in EVENTS:
+            referencing = {
+                "insert": "NEW TABLE AS new_rows",
+                "delete": "OLD TABLE AS old_rows",
+                "update": "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+            }[event]
+            statements.append(
+                f"CREATE TRIGGER rollup_{table}_{event} AFTER {event.upper()} ON {table} "
+                f"REFERENCING {referencing} FOR EACH STATEMENT "
+                f"EXECUTE FUNCTION rollup_mark_{table}()"
+            )
+    return statements
+
+
+def upgrade() -> None:
+    _tables()
+    postgres = op.get_bind().dialect.name == "postgresql"
+    expressions = _postgres_expressions() if postgres else _sqlite_expressions()
+    for statement in BACKFILL.format(**expressions).split(";"):
+        op.execute(statement)
+    # Triggers last: the back-fill above already covers every existing row.
+    for statement in _postgres_triggers() if postgres else _sqlite_triggers():
+        op.execute(statement)
+
+
+def downgrade() -> None:
+    postgres = op.get_bind().dialect.name == "postgresql"
+    for table in WATCHED:
+        for event in EVENTS:
+            name = f"rollup_{table}_{event}"
+            op.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}" if postgres else
+                       f"DROP TRIGGER IF EXISTS {name}")  # fmt: skip
+        if postgres:
+            op.execute(f"DROP FUNCTION IF EXISTS rollup_mark_{table}()")
+    op.drop_index("ix_rollupdirty_key", table_name="rollupdirty")
+    op.drop_index("ix_rolluptag_key", table_name="rolluptag")
+    for table in ("rollupstate", "rollupdirty", "rollupdocument", "rolluptag", "rolluplatency",
+                  "rollupsession", "rolluphour"):  # fmt: skip
+        op.drop_table(table)
