@@ -7,12 +7,14 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Select, and_, case, func, select
+from sqlalchemy import Date, Integer, Select, and_, case, cast, func, select
+from sqlalchemy.engine import Dialect
 from sqlmodel import Session, col
 
-from studio.analytics.filters import Filters
+from studio.analytics.filters import Filters, rollup_conditions
 from studio.core.models import Document, KnowledgeBase
 from studio.core.rollup_tables import (
+    RollupDay,
     RollupDocument,
     RollupHour,
     RollupLatency,
@@ -20,18 +22,10 @@ from studio.core.rollup_tables import (
     RollupTag,
 )
 
-
-def rollup_conditions(table: Any, filters: Filters, *, both_periods: bool = True) -> Any:
-    """Rows of a rollup table for the selection, in the period (and the previous one)."""
-    first = (filters.previous[0] if both_periods else filters.current[0]).date().isoformat()
-    where: list[ColumnElement[bool]] = [table.day >= first, table.day <= filters.end.isoformat()]
-    if filters.assistant_ids:
-        where.append(table.assistant_id.in_(filters.assistant_ids))
-    if filters.versions:
-        where.append(table.version.in_(filters.versions))  # the draft is version 0 here
-    if filters.sources:
-        where.append(table.source.in_(filters.sources))
-    return and_(*where)
+SUMS = (
+    "turns", "replies", "errors", "prompt_tokens", "completion_tokens", "cost_usd",
+    "grounding_known", "ungrounded", "escalated", "violating", "violations",
+)  # fmt: skip
 
 
 def _keys(table: Any, filters: Filters) -> tuple[Any, ...]:
@@ -43,26 +37,47 @@ def _sums(table: Any, *names: str) -> list[Any]:
     return [func.sum(getattr(table, name)).label(name) for name in names]
 
 
-def statements(filters: Filters) -> dict[str, Select[Any]]:
+def _weekday(day: Any, dialect: Dialect) -> Any:
+    """0 = Monday … 6 = Sunday of a 'YYYY-MM-DD' column."""
+    if dialect.name == "postgresql":
+        return cast(func.extract("isodow", cast(day, Date)), Integer) - 1
+    return (cast(func.strftime("%w", day), Integer) + 6) % 7
+
+
+def statements(filters: Filters, dialect: Dialect) -> dict[str, Select[Any]]:
     """Every aggregate query of a dashboard, by name (the benchmark times them alone)."""
-    h = RollupHour
-    keys = _keys(h, filters)
+    # Days, or hours when the charts draw hours (a short range: few rows either way).
+    t: Any = RollupHour if filters.hourly else RollupDay
+    keys = _keys(t, filters)
+    times = [col(t.day).label("day")] + ([col(t.hour).label("hour")] if filters.hourly else [])
     turns = (
         select(
-            col(h.hour).label("hour"),
+            *times,
             *keys,
-            col(h.model).label("model"),
-            *_sums(h, "turns", "replies", "errors", "prompt_tokens", "completion_tokens",
-                   "cost_usd", "grounding_known", "ungrounded", "escalated", "violating",
-                   "violations"),
-        )  # fmt: skip
-        .where(rollup_conditions(h, filters))
-        .group_by(col(h.hour), *keys, col(h.model))
+            col(t.model).label("model"),
+            *_sums(t, *SUMS),
+        )
+        .where(rollup_conditions(t, filters))
+        .group_by(*times, *keys, col(t.model))
     )
     feedback = (
-        select(col(h.day).label("day"), *keys, *_sums(h, "up", "down", "edited"))
-        .where(rollup_conditions(h, filters), col(h.feedback) > 0)
-        .group_by(col(h.day), *keys)
+        select(col(t.day).label("day"), *keys, *_sums(t, "up", "down", "edited"))
+        .where(rollup_conditions(t, filters), col(t.feedback) > 0)
+        .group_by(col(t.day), *keys)
+    )
+    h = RollupHour
+    weekday = _weekday(col(h.day), dialect).label("weekday")
+    hour = cast(func.substr(col(h.hour), 12, 2), Integer).label("hour_of_day")
+    heatmap = (
+        select(
+            weekday,
+            hour,
+            col(h.assistant_id).label("assistant_id"),
+            col(h.version).label("version"),
+            func.sum(col(h.turns)).label("turns"),
+        )
+        .where(rollup_conditions(h, filters, both_periods=False))
+        .group_by(weekday, hour, col(h.assistant_id), col(h.version))
     )
     s = RollupSession
     s_keys = _keys(s, filters)
@@ -78,8 +93,12 @@ def statements(filters: Filters) -> dict[str, Select[Any]]:
     lat = RollupLatency
     l_keys = _keys(lat, filters)
     latencies = (
-        select(col(lat.metric).label("metric"), *l_keys, col(lat.ms).label("ms"),
-               func.sum(col(lat.n)).label("n"))  # fmt: skip
+        select(
+            col(lat.metric).label("metric"),
+            *l_keys,
+            col(lat.ms).label("ms"),
+            func.sum(col(lat.n)).label("n"),
+        )
         .where(rollup_conditions(lat, filters))
         .group_by(col(lat.metric), *l_keys, col(lat.ms))
     )
@@ -104,6 +123,7 @@ def statements(filters: Filters) -> dict[str, Select[Any]]:
     )
     return {
         "turns": turns,
+        "heatmap": heatmap,
         "sessions": sessions,
         "feedback": feedback,
         "latencies": latencies,
@@ -114,13 +134,16 @@ def statements(filters: Filters) -> dict[str, Select[Any]]:
 
 def run_raw(*, session: Session, filters: Filters) -> dict[str, list[Any]]:
     """Run every aggregate and fetch its rows, nothing more (the benchmark's baseline)."""
-    return {name: list(session.execute(q).all()) for name, q in statements(filters).items()}
+    return {
+        name: list(session.execute(q).all())
+        for name, q in statements(filters, session.get_bind().dialect).items()
+    }
 
 
 def frames(*, session: Session, filters: Filters) -> dict[str, pd.DataFrame]:
     """Every aggregate as a small DataFrame, numbers as numbers (0 where SQL said NULL)."""
     out: dict[str, pd.DataFrame] = {}
-    for name, query in statements(filters).items():
+    for name, query in statements(filters, session.get_bind().dialect).items():
         result = session.execute(query)
         frame = pd.DataFrame(result.all(), columns=list(result.keys()))
         out[name] = _numeric(frame)

@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 
 from studio.analytics.dashboard import Dashboard
+from studio.analytics.filters import FINE_MS, bin_width
 from studio.analytics.kpis import period
 
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
@@ -54,14 +55,12 @@ def _empty(fig: go.Figure) -> go.Figure:
 
 
 def _hourly(d: Dashboard) -> bool:
-    return d.filters.days <= 3
+    return d.filters.hourly
 
 
 def _buckets(frame: pd.DataFrame, d: Dashboard) -> pd.Series:
-    if "hour" in frame.columns:
-        text = frame["hour"] + ":00" if _hourly(d) else frame["hour"].str.slice(0, 10)
-    else:
-        text = frame["day"]
+    # The turns frame holds days, and hours too when the charts draw hours.
+    text = frame["hour"] + ":00" if _hourly(d) and "hour" in frame.columns else frame["day"]
     return pd.to_datetime(text)
 
 
@@ -86,8 +85,19 @@ def volume_figure(d: Dashboard) -> go.Figure:
     return _layout(fig, f"Volume: customer messages per {unit}", "Date (UTC)", "Messages")
 
 
+def chart_bin_width(cap: float, bars: int = 40) -> int:
+    """A bar width of about cap / `bars` that is a whole number of the stored bins up to `cap`:
+    10 ms × a power of two, at least the width of the stored bin at `cap` (their edges line up,
+    so no bar gets part of a bin)."""
+    width = FINE_MS
+    while width * bars < cap:
+        width *= 2
+    return max(width, bin_width(cap))
+
+
 def latency_figure(d: Dashboard, metric: str = "latency") -> go.Figure:
-    """Distribution of reply latency (or time to first token) in 50 ms bins, per version."""
+    """Distribution of reply latency (or time to first token), per version; bars are a power of
+    two times 10 ms wide (about 40 up to the 99th percentile)."""
     name = "Reply latency" if metric == "latency" else "Time to first token"
     fig = go.Figure()
     frame = period(d.frames, True)["latencies"]
@@ -99,7 +109,7 @@ def latency_figure(d: Dashboard, metric: str = "latency") -> go.Figure:
         .assign(c=lambda f: f["n"].cumsum())
         .pipe(lambda f: f[f["c"] >= 0.99 * f["n"].sum()]["ms"].iloc[0])
     )
-    width = max(10.0, round(cap / 40 / 10) * 10)
+    width = float(chart_bin_width(cap))
     binned = frame.assign(bin=(frame["ms"].clip(upper=cap) // width) * width)
     data = binned.groupby(["split", "bin"])["n"].sum().reset_index()
     for split, part in data.groupby("split", sort=False):
@@ -158,9 +168,7 @@ def quality_figure(d: Dashboard) -> go.Figure:
     feedback, turns = now["feedback"], now["turns"]
     if turns.empty:
         return _layout(_empty(fig), "Satisfaction and accuracy (%)", "", "")
-    replies = (
-        turns.assign(day=turns["hour"].str.slice(0, 10)).groupby(["split", "day"])["replies"].sum()
-    )
+    replies = turns.groupby(["split", "day"])["replies"].sum()
     rated = (
         feedback.groupby(["split", "day"])[["up", "down", "edited"]].sum()
         if not feedback.empty
@@ -290,18 +298,13 @@ def never_cited(d: Dashboard) -> pd.DataFrame:
 
 def heatmap_frame(d: Dashboard, split: str | None = None) -> pd.DataFrame:
     """Customer messages per weekday (rows, Mon first) and hour of day (columns), UTC."""
-    turns = period(d.frames, True)["turns"]
-    if split is not None and not turns.empty:
-        turns = turns[turns["split"] == split]
+    cells = d.frames["heatmap"]  # the selected period only
+    if split is not None and not cells.empty:
+        cells = cells[cells["split"] == split]
     grid = pd.DataFrame(0, index=WEEKDAYS, columns=list(range(24)), dtype=int)
-    if turns.empty:
+    if cells.empty:
         return grid
-    at = pd.to_datetime(turns["hour"] + ":00")
-    counts = (
-        turns.assign(weekday=at.dt.weekday, hour=at.dt.hour)
-        .groupby(["weekday", "hour"])["turns"]
-        .sum()
-    )
+    counts = cells.groupby(["weekday", "hour_of_day"])["turns"].sum()
     for (weekday, hour), n in counts.items():
         grid.iloc[int(weekday), int(hour)] = int(n)
     return grid

@@ -25,20 +25,26 @@ from sqlalchemy.engine import Dialect, Engine
 from sqlmodel import Session, col
 
 from studio.analytics.filters import day_bucket, hour_bucket, ms_bin
+from studio.analytics.gaps import score_bin
 from studio.core.db import retry_locked, session_scope, write_scope
 from studio.core.models import ChatSession, Feedback, Turn, TurnStatus
 from studio.core.rollup_tables import (
+    RollupDay,
     RollupDirty,
     RollupDocument,
+    RollupGap,
     RollupHour,
     RollupLatency,
     RollupSession,
     RollupState,
     RollupTag,
+    TurnSums,
 )
 
 LOCK_KEY = 0x524F_4C4C_5550  # "ROLLUP": the advisory lock of refreshes on PostgreSQL
-TABLES: tuple[Any, ...] = (RollupHour, RollupSession, RollupLatency, RollupTag, RollupDocument)
+TABLES: tuple[Any, ...] = (
+    RollupHour, RollupDay, RollupSession, RollupLatency, RollupTag, RollupDocument, RollupGap,
+)  # fmt: skip
 
 
 def _flag(condition: Any) -> Any:
@@ -125,13 +131,48 @@ def _statements(dialect: Dialect, turn_where: list[Any], session_where: list[Any
         .where(*turn_where, col(t.top_document_id).is_not(None))
         .group_by(day, assistant, version, source, col(t.top_document_id))
     )
+    intent = func.coalesce(col(t.intent), "other")
+    score = score_bin(col(t.best_score))
+    gaps = (
+        select(
+            day,
+            assistant,
+            version,
+            source,
+            intent,
+            score,
+            func.count(),
+            func.min(col(t.user_message)),
+        )
+        .where(*turn_where, col(t.best_score).is_not(None))
+        .group_by(day, assistant, version, source, intent, score)
+    )
     key = ["day", "assistant_id", "version", "source"]
     return [
         RollupHour.__table__.insert().from_select(  # type: ignore[attr-defined]
-            ["day", "assistant_id", "hour", "version", "source", "model", "turns", "replies",
-             "errors", "prompt_tokens", "completion_tokens", "cost_usd", "grounding_known",
-             "ungrounded", "escalated", "violating", "violations", "feedback", "up", "down",
-             "edited"],  # fmt: skip
+            [
+                "day",
+                "assistant_id",
+                "hour",
+                "version",
+                "source",
+                "model",
+                "turns",
+                "replies",
+                "errors",
+                "prompt_tokens",
+                "completion_tokens",
+                "cost_usd",
+                "grounding_known",
+                "ungrounded",
+                "escalated",
+                "violating",
+                "violations",
+                "feedback",
+                "up",
+                "down",
+                "edited",
+            ],
             hours,
         ),
         RollupSession.__table__.insert().from_select(  # type: ignore[attr-defined]
@@ -149,7 +190,20 @@ def _statements(dialect: Dialect, turn_where: list[Any], session_where: list[Any
         RollupDocument.__table__.insert().from_select(  # type: ignore[attr-defined]
             [*key, "document_id", "n"], documents
         ),
+        RollupGap.__table__.insert().from_select(  # type: ignore[attr-defined]
+            [*key, "intent", "score_bin", "n", "first_message"], gaps
+        ),
     ]
+
+
+def _days(hour_where: list[Any]) -> Any:
+    """INSERT … SELECT of RollupDay from the RollupHour rows selected (just recomputed)."""
+    h = RollupHour
+    names = ["day", "assistant_id", "version", "source", "model", *TurnSums.model_fields]
+    keys = [col(h.day), col(h.assistant_id), col(h.version), col(h.source), col(h.model)]
+    sums = [func.sum(getattr(h, name)) for name in TurnSums.model_fields]
+    query = select(*keys, *sums).where(*hour_where).group_by(*keys)
+    return RollupDay.__table__.insert().from_select(names, query)  # type: ignore[attr-defined]
 
 
 def _bump(session: Session) -> None:
@@ -172,6 +226,7 @@ def rebuild(*, session: Session) -> None:
         session.execute(delete(table))
     for statement in _statements(dialect, [], []):
         session.execute(statement)
+    session.execute(_days([]))
     _bump(session)
 
 
@@ -241,6 +296,10 @@ def _recompute(session: Session, assistant: int, first: date, last: date) -> Non
     ]
     for statement in _statements(session.get_bind().dialect, turns, sessions):
         session.execute(statement)
+    h = RollupHour
+    session.execute(
+        _days([h.assistant_id == assistant, h.day >= first.isoformat(), h.day <= last.isoformat()])
+    )
 
 
 def refresh(*, session: Session) -> int:

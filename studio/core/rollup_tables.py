@@ -9,21 +9,15 @@ recomputes those keys from the raw tables before it reads.
 
 from __future__ import annotations
 
-from sqlalchemy import Index
+from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
 from studio.core.models import TurnSource
 
 
-class RollupHour(SQLModel, table=True):
-    """Turns (by the hour they were logged) with their sums, and their feedback."""
+class TurnSums(SQLModel):
+    """What the KPIs and charts sum over turns, and their feedback."""
 
-    day: str = Field(primary_key=True, max_length=10)  # 'YYYY-MM-DD', UTC
-    assistant_id: int = Field(primary_key=True)
-    hour: str = Field(primary_key=True, max_length=13)  # 'YYYY-MM-DD HH', UTC
-    version: int = Field(primary_key=True)
-    source: TurnSource = Field(primary_key=True)
-    model: str = Field(primary_key=True, max_length=120)
     turns: int = 0
     replies: int = 0
     errors: int = 0
@@ -39,6 +33,27 @@ class RollupHour(SQLModel, table=True):
     up: int = 0
     down: int = 0
     edited: int = 0
+
+
+class RollupHour(TurnSums, table=True):
+    """Turns by the hour they were logged (the heatmap, and the charts of a short range)."""
+
+    day: str = Field(primary_key=True, max_length=10)  # 'YYYY-MM-DD', UTC
+    assistant_id: int = Field(primary_key=True)
+    hour: str = Field(primary_key=True, max_length=13)  # 'YYYY-MM-DD HH', UTC
+    version: int = Field(primary_key=True)
+    source: TurnSource = Field(primary_key=True)
+    model: str = Field(primary_key=True, max_length=120)
+
+
+class RollupDay(TurnSums, table=True):
+    """The same sums by day (made from RollupHour): KPIs and the charts of longer ranges."""
+
+    day: str = Field(primary_key=True, max_length=10)
+    assistant_id: int = Field(primary_key=True)
+    version: int = Field(primary_key=True)
+    source: TurnSource = Field(primary_key=True)
+    model: str = Field(primary_key=True, max_length=120)
 
 
 class RollupSession(SQLModel, table=True):
@@ -94,6 +109,21 @@ class RollupDocument(SQLModel, table=True):
     n: int = 0
 
 
+class RollupGap(SQLModel, table=True):
+    """Turns with a retrieval score, per intent (NULL: "other") and score bin (see
+    studio.analytics.gaps.SCORE_EDGES), with the alphabetically first question: the
+    knowledge-gap counts for any threshold on the filter's 0.05 steps."""
+
+    day: str = Field(primary_key=True, max_length=10)
+    assistant_id: int = Field(primary_key=True)
+    version: int = Field(primary_key=True)
+    source: TurnSource = Field(primary_key=True)
+    intent: str = Field(primary_key=True, max_length=40)
+    score_bin: int = Field(primary_key=True)  # -1: below 0; k: SCORE_EDGES[k] <= score < [k+1]
+    n: int = 0
+    first_message: str = Field(sa_column=Column(Text, nullable=False))
+
+
 class RollupDirty(SQLModel, table=True):
     """A (day, assistant) whose rollups are stale: written by triggers, consumed by a refresh."""
 
@@ -111,4 +141,7 @@ class RollupState(SQLModel, table=True):
     generation: int = 0
 
 
-ROLLUP_TABLES = ("rolluphour", "rollupsession", "rolluplatency", "rolluptag", "rollupdocument")
+ROLLUP_TABLES = (
+    "rolluphour", "rollupday", "rollupsession", "rolluplatency", "rolluptag", "rollupdocument",
+    "rollupgap",
+)  # fmt: skip

@@ -1,12 +1,13 @@
-"""The dashboard's SQL: a handful of GROUP BY queries over the selected and the previous period,
-each returning a small DataFrame (hours × versions × models, not turns)."""
+"""The dashboard's SQL before rollups (revision 0008): the same GROUP BY queries straight over
+the raw turns, sessions and feedback, with 10 ms latency bins. The tests compare the rollups
+against it; the benchmark runs it as the old baseline."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Select, and_, case, func, literal, select, union_all
+from sqlalchemy import Integer, Select, case, cast, func, literal, select, union_all
 from sqlalchemy.engine import Dialect
 from sqlmodel import Session, col
 
@@ -15,11 +16,17 @@ from studio.analytics.filters import (
     Filters,
     day_bucket,
     hour_bucket,
-    ms_bin,
     session_conditions,
     turn_conditions,
 )
-from studio.core.models import ChatSession, Document, Feedback, KnowledgeBase, Turn, TurnStatus
+from studio.core.models import ChatSession, Feedback, Turn, TurnStatus
+
+
+def ms_bin(column: Any, dialect: Dialect) -> Any:
+    """A duration in ms rounded down to its 10 ms bin, in the database."""
+    if dialect.name == "postgresql":
+        return cast(func.floor(column / 10), Integer) * 10
+    return cast(column / 10, Integer) * 10
 
 
 def _current(column: Any, filters: Filters) -> Any:
@@ -171,20 +178,3 @@ def _numeric(frame: pd.DataFrame) -> pd.DataFrame:
         if column not in _TEXT:
             frame[column] = pd.to_numeric(frame[column]).fillna(0)
     return frame
-
-
-def document_names(*, session: Session, assistant_ids: list[int]) -> pd.DataFrame:
-    """The documents of the assistants' knowledge bases (id, name, assistant), for citations."""
-    query: Any = (
-        select(
-            col(Document.id).label("document_id"),
-            col(Document.name).label("document"),
-            col(KnowledgeBase.assistant_id).label("assistant_id"),
-        )
-        .join(KnowledgeBase, col(KnowledgeBase.id) == col(Document.knowledge_base_id))
-        .where(col(KnowledgeBase.assistant_id).is_not(None))
-    )
-    if assistant_ids:
-        query = query.where(and_(col(KnowledgeBase.assistant_id).in_(assistant_ids)))
-    result = session.execute(query)
-    return pd.DataFrame(result.all(), columns=list(result.keys()))

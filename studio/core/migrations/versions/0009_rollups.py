@@ -55,6 +55,15 @@ def _key(*extra: sa.Column[object]) -> list[sa.Column[object]]:
     ]
 
 
+def _sums() -> list[sa.Column[object]]:
+    return [
+        *_counts("turns", "replies", "errors", "prompt_tokens", "completion_tokens"),
+        sa.Column("cost_usd", sa.Float(), nullable=False),
+        *_counts("grounding_known", "ungrounded", "escalated", "violating", "violations"),
+        *_counts("feedback", "up", "down", "edited"),
+    ]
+
+
 def _tables() -> None:
     op.create_table(
         "rolluphour",
@@ -64,11 +73,30 @@ def _tables() -> None:
             sa.Column("source", _source(), nullable=False),
             sa.Column("model", _text(120), nullable=False),
         ),
-        *_counts("turns", "replies", "errors", "prompt_tokens", "completion_tokens"),
-        sa.Column("cost_usd", sa.Float(), nullable=False),
-        *_counts("grounding_known", "ungrounded", "escalated", "violating", "violations"),
-        *_counts("feedback", "up", "down", "edited"),
+        *_sums(),
         sa.PrimaryKeyConstraint("day", "assistant_id", "hour", "version", "source", "model"),
+    )
+    op.create_table(
+        "rollupday",
+        *_key(
+            sa.Column("version", sa.Integer(), nullable=False),
+            sa.Column("source", _source(), nullable=False),
+            sa.Column("model", _text(120), nullable=False),
+        ),
+        *_sums(),
+        sa.PrimaryKeyConstraint("day", "assistant_id", "version", "source", "model"),
+    )
+    op.create_table(
+        "rollupgap",
+        *_key(
+            sa.Column("version", sa.Integer(), nullable=False),
+            sa.Column("source", _source(), nullable=False),
+            sa.Column("intent", _text(40), nullable=False),
+            sa.Column("score_bin", sa.Integer(), nullable=False),
+        ),
+        *_counts("n"),
+        sa.Column("first_message", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("day", "assistant_id", "version", "source", "intent", "score_bin"),
     )
     op.create_table(
         "rollupsession",
@@ -149,6 +177,22 @@ SELECT {day}, t.assistant_id, {hour}, COALESCE(t.version_number, 0), t.source, t
 FROM turn t LEFT JOIN feedback f ON f.turn_id = t.id
 GROUP BY 1, 2, 3, 4, 5, 6;
 
+INSERT INTO rollupday (day, assistant_id, version, source, model, turns, replies, errors,
+  prompt_tokens, completion_tokens, cost_usd, grounding_known, ungrounded, escalated, violating,
+  violations, feedback, up, down, edited)
+SELECT day, assistant_id, version, source, model, SUM(turns), SUM(replies), SUM(errors),
+  SUM(prompt_tokens), SUM(completion_tokens), SUM(cost_usd), SUM(grounding_known),
+  SUM(ungrounded), SUM(escalated), SUM(violating), SUM(violations), SUM(feedback), SUM(up),
+  SUM(down), SUM(edited)
+FROM rolluphour
+GROUP BY 1, 2, 3, 4, 5;
+
+INSERT INTO rollupgap (day, assistant_id, version, source, intent, score_bin, n, first_message)
+SELECT {day}, t.assistant_id, COALESCE(t.version_number, 0), t.source,
+  COALESCE(t.intent, 'other'), {score_bin}, COUNT(*), MIN(t.user_message)
+FROM turn t WHERE t.best_score IS NOT NULL
+GROUP BY 1, 2, 3, 4, 5, 6;
+
 INSERT INTO rollupsession (day, assistant_id, version, source, sessions, session_turns,
   escalated_sessions, abandoned)
 SELECT {session_day}, s.assistant_id, COALESCE(s.version_number, 0), s.source, COUNT(*),
@@ -185,24 +229,46 @@ INSERT INTO rollupstate (id, generation) VALUES (1, 0)
 """
 
 
-def _sqlite_expressions() -> dict[str, str]:
-    return {
-        "day": "substr(t.created_at, 1, 10)",
-        "hour": "substr(t.created_at, 1, 13)",
-        "session_day": "substr(s.started_at, 1, 10)",
-        # CAST truncates, which is floor for durations (>= 0)
-        "latency_bin": "CAST(t.latency_ms / 10 AS INTEGER) * 10",
-        "ttft_bin": "CAST(t.ttft_ms / 10 AS INTEGER) * 10",
-    }
+def _bin(column: str, postgres: bool) -> str:
+    """The lower edge of a duration's latency bin: 10 ms wide below 320 ms, then 16 bins per
+    doubling (320 × 2^k ms ≤ t < 320 × 2^(k+1) ms: 20 × 2^k ms wide), up to k = 15."""
+
+    def floor(width: int) -> str:
+        if postgres:
+            return f"CAST(floor({column} / {width}.0) AS INTEGER) * {width}"
+        return f"CAST({column} / {width}.0 AS INTEGER) * {width}"  # truncation: floor for >= 0
+
+    branches = [f"WHEN {column} < 320 THEN {floor(10)}"]
+    for k in range(15):
+        branches.append(f"WHEN {column} < {640 * 2**k} THEN {floor(20 * 2**k)}")
+    return f"CASE {' '.join(branches)} ELSE {floor(20 * 2**15)} END"
 
 
-def _postgres_expressions() -> dict[str, str]:
+def _score_bin() -> str:
+    """-1 below 0, k for k/20 <= score < (k+1)/20 (the literals are the filter's thresholds),
+    20 from 1 up."""
+    edges = [round(k * 0.05, 2) for k in range(21)]
+    branches = " ".join(
+        f"WHEN t.best_score < {edge!r} THEN {k - 1}" for k, edge in enumerate(edges)
+    )
+    return f"CASE {branches} ELSE 20 END"
+
+
+def _expressions(postgres: bool) -> dict[str, str]:
+    if postgres:
+        day, hour = (
+            "to_char(timezone('UTC', {}), 'YYYY-MM-DD')",
+            "to_char(timezone('UTC', {}), 'YYYY-MM-DD HH24')",
+        )
+    else:
+        day, hour = "substr({}, 1, 10)", "substr({}, 1, 13)"
     return {
-        "day": "to_char(timezone('UTC', t.created_at), 'YYYY-MM-DD')",
-        "hour": "to_char(timezone('UTC', t.created_at), 'YYYY-MM-DD HH24')",
-        "session_day": "to_char(timezone('UTC', s.started_at), 'YYYY-MM-DD')",
-        "latency_bin": "CAST(floor(t.latency_ms / 10) AS INTEGER) * 10",
-        "ttft_bin": "CAST(floor(t.ttft_ms / 10) AS INTEGER) * 10",
+        "day": day.format("t.created_at"),
+        "hour": hour.format("t.created_at"),
+        "session_day": day.format("s.started_at"),
+        "latency_bin": _bin("t.latency_ms", postgres),
+        "ttft_bin": _bin("t.ttft_ms", postgres),
+        "score_bin": _score_bin(),
     }
 
 
@@ -219,7 +285,7 @@ EVENTS = ("insert", "update", "delete")
 
 def _sqlite_triggers() -> list[str]:
     statements = []
-    for table, (holder, stamp, join) in WATCHED.items():
+    for table, (_, stamp, join) in WATCHED.items():
         for event in EVENTS:
             rows = {"insert": ("NEW",), "delete": ("OLD",), "update": ("OLD", "NEW")}[event]
             body = []
@@ -275,8 +341,7 @@ def _postgres_triggers() -> list[str]:
 def upgrade() -> None:
     _tables()
     postgres = op.get_bind().dialect.name == "postgresql"
-    expressions = _postgres_expressions() if postgres else _sqlite_expressions()
-    for statement in BACKFILL.format(**expressions).split(";"):
+    for statement in BACKFILL.format(**_expressions(postgres)).split(";"):
         op.execute(statement)
     # Triggers last: the back-fill above already covers every existing row.
     for statement in _postgres_triggers() if postgres else _sqlite_triggers():
@@ -294,6 +359,6 @@ def downgrade() -> None:
             op.execute(f"DROP FUNCTION IF EXISTS rollup_mark_{table}()")
     op.drop_index("ix_rollupdirty_key", table_name="rollupdirty")
     op.drop_index("ix_rolluptag_key", table_name="rolluptag")
-    for table in ("rollupstate", "rollupdirty", "rollupdocument", "rolluptag", "rolluplatency",
-                  "rollupsession", "rolluphour"):  # fmt: skip
+    for table in ("rollupstate", "rollupdirty", "rollupgap", "rollupdocument", "rolluptag",
+                  "rolluplatency", "rollupsession", "rollupday", "rolluphour"):  # fmt: skip
         op.drop_table(table)
