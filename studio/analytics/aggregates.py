@@ -49,7 +49,9 @@ def statements(filters: Filters, dialect: Dialect) -> dict[str, Select[Any]]:
     # Days, or hours when the charts draw hours (a short range: few rows either way).
     t: Any = RollupHour if filters.hourly else RollupDay
     keys = _keys(t, filters)
-    times = [col(t.day).label("day")] + ([col(t.hour).label("hour")] if filters.hourly else [])
+    times: list[Any] = [col(t.day).label("day")] + (
+        [col(t.hour).label("hour")] if filters.hourly else []
+    )
     turns = (
         select(
             *times,
@@ -111,7 +113,7 @@ def statements(filters: Filters, dialect: Dialect) -> dict[str, Select[Any]]:
         .group_by(*g_keys, *tag_columns)
     )
     d = RollupDocument
-    documents = (
+    documents: Any = (
         select(
             col(d.assistant_id).label("assistant_id"),
             col(d.version).label("version"),

@@ -4,12 +4,13 @@ previous period, the KPIs per version, cited documents and knowledge gaps."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import pandas as pd
 from sqlmodel import Session
 
 from studio.analytics import aggregates, rollups
-from studio.analytics.filters import DRAFT, Filters, filter_options
+from studio.analytics.filters import DRAFT, Filters, assistant_names
 from studio.analytics.gaps import KnowledgeGaps, knowledge_gaps
 from studio.analytics.kpis import SPECS, Kpi, compute_kpis, period, values
 
@@ -27,23 +28,29 @@ class Dashboard:
     documents: pd.DataFrame  # document_id, document, assistant_id: the selected assistants' docs
     gaps: KnowledgeGaps
 
+    @cached_property
+    def now(self) -> dict[str, pd.DataFrame]:
+        """The frames cut to the selected period (what most charts draw)."""
+        return period(self.frames, True)
+
     @property
     def empty(self) -> bool:
         """True when the selected period holds no turn and no session."""
-        now = period(self.frames, True)
-        return now["turns"].empty and now["sessions"].empty
+        return self.now["turns"].empty and self.now["sessions"].empty
 
     def kpi(self, key: str) -> Kpi:
         return next(k for k in self.kpis if k.key == key)
 
     def kpis_by_split(self) -> pd.DataFrame:
         """Rows: KPIs; columns: versions; cells formatted for reading (the selected period)."""
-        now = period(self.frames, True)
+        parts = {
+            name: dict(tuple(frame.groupby("split", sort=False))) if not frame.empty else {}
+            for name, frame in self.now.items()
+        }
         table: dict[str, list[str]] = {}
         for split in self.splits:
             part = {
-                name: frame[frame["split"] == split] if not frame.empty else frame
-                for name, frame in now.items()
+                name: parts[name].get(split, frame.iloc[0:0]) for name, frame in self.now.items()
             }
             numbers = values(part)
             table[split] = [
@@ -111,7 +118,7 @@ def build_dashboard(*, session: Session, filters: Filters, refresh: bool = True)
     filters = filters.check()
     if refresh:
         rollups.refresh(session=session)
-    names = filter_options(session=session).assistants
+    names = assistant_names(session=session)
     raw = aggregates.frames(session=session, filters=filters)
     frames, splits = label_splits(raw, names=names, by_version=filters.split_by_version)
     return Dashboard(

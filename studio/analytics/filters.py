@@ -12,7 +12,8 @@ from sqlalchemy.engine import Dialect
 from sqlmodel import Session, col
 
 from studio.core.errors import InvalidInput
-from studio.core.models import Assistant, AssistantVersion, ChatSession, Feedback, Turn, TurnSource
+from studio.core.models import Assistant, AssistantVersion, ChatSession, Turn, TurnSource
+from studio.core.rollup_tables import RollupDay, RollupDirty, RollupSession, RollupState
 
 DRAFT = 0
 """The version key of turns run on the draft (version_number NULL)."""
@@ -193,8 +194,15 @@ class FilterOptions(BaseModel):
     last_day: date | None
 
 
+def assistant_names(*, session: Session) -> dict[int, str]:
+    """Every assistant's name by id."""
+    rows = session.execute(select(col(Assistant.id), col(Assistant.name))).all()
+    return {int(i): str(n) for i, n in rows}
+
+
 def filter_options(*, session: Session) -> FilterOptions:
-    """Assistants, versions, sources with traffic and the days that hold any turn."""
+    """Assistants, versions, sources with traffic and the days that hold any turn (from the
+    rollups when they are up to date, a few thousand rows; else from the sessions)."""
     names: dict[int, str] = {
         int(i): str(n)
         for i, n in session.execute(
@@ -208,17 +216,27 @@ def filter_options(*, session: Session) -> FilterOptions:
         )
     ).all():
         versions.setdefault(assistant_id, []).append(number)
-    sources = sorted(
-        session.execute(select(col(ChatSession.source)).distinct()).scalars(),
-        key=list(TurnSource).index,
-    )
-    first, last = session.execute(
-        select(func.min(col(ChatSession.started_at)), func.max(col(ChatSession.last_turn_at)))
-    ).one()
+    first: Any
+    last: Any
+    if session.execute(select(col(RollupDirty.id)).limit(1)).first() is None:
+        found = session.execute(select(col(RollupSession.source)).distinct()).scalars()
+        first, last_session, last_turn = session.execute(
+            select(
+                select(func.min(col(RollupSession.day))).scalar_subquery(),
+                select(func.max(col(RollupSession.day))).scalar_subquery(),
+                select(func.max(col(RollupDay.day))).scalar_subquery(),
+            )
+        ).one()
+        last = max((d for d in (last_session, last_turn) if d), default=None)
+    else:
+        found = session.execute(select(col(ChatSession.source)).distinct()).scalars()
+        first, last = session.execute(
+            select(func.min(col(ChatSession.started_at)), func.max(col(ChatSession.last_turn_at)))
+        ).one()
     return FilterOptions(
         assistants=names,
         versions=versions,
-        sources=list(sources),
+        sources=sorted(found, key=list(TurnSource).index),
         first_day=_as_date(first),
         last_day=_as_date(last),
     )
@@ -228,17 +246,20 @@ def _as_date(value: datetime | str | None) -> date | None:
     if value is None:
         return None
     if isinstance(value, str):
+        if len(value) == 10:  # a rollup's 'YYYY-MM-DD'
+            return date.fromisoformat(value)
         value = datetime.fromisoformat(value)
     return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC).date()
 
 
-def data_stamp(*, session: Session) -> tuple[int, int, str]:
-    """Changes whenever a turn or a piece of feedback is added or edited (cache invalidation)."""
-    last_turn, feedback, edited = session.execute(
+def data_stamp(*, session: Session) -> tuple[int, int]:
+    """Changes whenever a turn, a session or a piece of feedback is added, edited or deleted
+    (the Analytics cache's key): how many refreshes changed the rollups, and the newest change
+    not in them yet (both marked by database triggers, see studio.analytics.rollups)."""
+    generation, newest = session.execute(
         select(
-            select(func.max(col(Turn.id))).scalar_subquery(),
-            select(func.count(col(Feedback.id))).scalar_subquery(),
-            select(func.max(col(Feedback.updated_at))).scalar_subquery(),
+            select(func.max(col(RollupState.generation))).scalar_subquery(),
+            select(func.max(col(RollupDirty.id))).scalar_subquery(),
         )
     ).one()
-    return int(last_turn or 0), int(feedback or 0), str(edited or "")
+    return int(generation or 0), int(newest or 0)

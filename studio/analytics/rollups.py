@@ -255,8 +255,8 @@ def _claim(session: Session) -> list[tuple[str, int]]:
 def _ranges(keys: list[tuple[str, int]]) -> list[tuple[int, date, date]]:
     """(assistant, first day, last day) runs of consecutive days."""
     days: dict[int, list[date]] = defaultdict(list)
-    for day, assistant in keys:
-        days[assistant].append(date.fromisoformat(day))
+    for text_day, assistant in keys:
+        days[assistant].append(date.fromisoformat(text_day))
     runs: list[tuple[int, date, date]] = []
     for assistant, found in sorted(days.items()):
         found.sort()
@@ -332,15 +332,3 @@ def refresh_now(engine: Engine) -> int:
             return refresh(session=session)
 
     return retry_locked(work)
-
-
-def stamp(*, session: Session) -> tuple[int, int]:
-    """Changes whenever the data behind the rollups changes (the dashboard cache's key): the
-    number of refreshes so far and the newest pending mark."""
-    generation, newest = session.execute(
-        select(
-            select(func.max(col(RollupState.generation))).scalar_subquery(),
-            select(func.max(col(RollupDirty.id))).scalar_subquery(),
-        )
-    ).one()
-    return int(generation or 0), int(newest or 0)

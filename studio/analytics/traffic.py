@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session, col
 
 from studio.access.roles import Permission, require
+from studio.analytics import rollups
 from studio.chat import tagging
 from studio.core.errors import InvalidInput, NotFound
 from studio.core.models import (
@@ -480,6 +481,9 @@ def generate_traffic(
                     f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
                 )
             )
+    # The writer pays for the rollups of what it wrote (one range per assistant), not the next
+    # person who opens Analytics.
+    rollups.refresh(session=session)
     return TrafficSummary(
         sessions=made["sessions"],
         turns=made["turns"],

@@ -18,6 +18,8 @@ Created: 2026-12-02
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 from alembic import op
@@ -32,7 +34,7 @@ SOURCES = ("PREVIEW", "COMPARE", "SUITE", "IMPORT", "DEMO")
 KEY = ["day", "assistant_id"]
 
 
-def _source() -> sa.types.TypeEngine[object]:
+def _source() -> Any:
     # The existing PostgreSQL enum type: creating it again would fail.
     return sa.Enum(*SOURCES, name="turnsource").with_variant(
         postgresql.ENUM(*SOURCES, name="turnsource", create_type=False), "postgresql"
@@ -43,11 +45,11 @@ def _text(length: int) -> sqlmodel.sql.sqltypes.AutoString:
     return sqlmodel.sql.sqltypes.AutoString(length=length)
 
 
-def _counts(*names: str) -> list[sa.Column[int]]:
+def _counts(*names: str) -> list[Any]:
     return [sa.Column(name, sa.Integer(), nullable=False) for name in names]
 
 
-def _key(*extra: sa.Column[object]) -> list[sa.Column[object]]:
+def _key(*extra: Any) -> list[Any]:
     return [
         sa.Column("day", _text(10), nullable=False),
         sa.Column("assistant_id", sa.Integer(), nullable=False),
@@ -55,7 +57,7 @@ def _key(*extra: sa.Column[object]) -> list[sa.Column[object]]:
     ]
 
 
-def _sums() -> list[sa.Column[object]]:
+def _sums() -> list[Any]:
     return [
         *_counts("turns", "replies", "errors", "prompt_tokens", "completion_tokens"),
         sa.Column("cost_usd", sa.Float(), nullable=False),
