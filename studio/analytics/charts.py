@@ -25,7 +25,9 @@ def colours(d: Dashboard) -> dict[str, str]:
 
 
 def _figure(traces: list[dict[str, Any]], title: str, x: str, y: str, **layout: Any) -> go.Figure:
-    """One figure built in one go (Plotly validates it once, not trace by trace)."""
+    """One figure built in one go from plain dicts. Not validated here: st.plotly_chart
+    validates every figure when it draws it (a bad property still fails the page), and
+    validating twice was most of the page's time."""
     # The legend goes under the plot so a long list of versions never covers the title.
     entries = sum(1 for t in traces if t.get("showlegend") is not False and t.get("name"))
     rows = 0 if entries <= 1 else -(-entries // 3)
@@ -49,7 +51,8 @@ def _figure(traces: list[dict[str, Any]], title: str, x: str, y: str, **layout: 
                 "yaxis": {"title": {"text": y}, **yaxis},
                 **layout,
             },
-        }
+        },
+        _validate=False,
     )
 
 

@@ -248,7 +248,8 @@ def _claim(session: Session) -> list[tuple[str, int]]:
         rows = session.execute(
             select(col(RollupDirty.day), col(RollupDirty.assistant_id)).distinct()
         ).all()
-        session.execute(delete(RollupDirty))
+        if rows:
+            session.execute(delete(RollupDirty))
     return [(str(day), int(assistant)) for day, assistant in rows]
 
 
@@ -304,7 +305,10 @@ def _recompute(session: Session, assistant: int, first: date, last: date) -> Non
 
 def refresh(*, session: Session) -> int:
     """Bring the rollups up to date in `session`'s transaction; return how many (day,
-    assistant) keys were recomputed. Call it in a unit of work that may write."""
+    assistant) keys were recomputed. Call it in a unit of work that may write; it writes (and
+    locks) nothing when nothing is pending."""
+    if not pending(session=session):
+        return 0
     _lock(session)
     keys = _claim(session)
     if not keys:
