@@ -154,7 +154,6 @@ of the bin that holds them: within 10 ms below 320 ms, within 6.25 % above."""
 FINE_UNTIL_MS = 320
 BINS_PER_DOUBLING = 16
 DOUBLINGS = 16  # bins keep growing up to 320 ms × 2^16 (about 5.8 hours)
-PRECISION_NOTE = "Percentiles are read from latency bins: within 10 ms below 320 ms, 6.25 % above."
 
 
 def bin_width(ms: float) -> int:

@@ -229,7 +229,7 @@ def report_sqlite(args: argparse.Namespace, url: str) -> bool:
           f"CPU {CPU['sql'] * 1000:.0f} ms;  page / SQL = {page_s / sql_s:.2f} "
           f"(target <= {TARGET_RATIO:.0f})")  # fmt: skip
     print(f"  old raw-table aggregate queries alone (baseline):    {_ms(result['old'])}  "
-          f"CPU {CPU['old'] * 1000:.0f} ms;  old SQL / new page = {old_s / page_s:,.0f}")  # fmt: skip
+          f"CPU {CPU['old'] * 1000:.0f} ms;  old / new page = {old_s / page_s:,.0f}")  # fmt: skip
     print(f"  peak Python memory of the page {result['peak_mb']:.1f} MB; process max RSS "
           f"{rss:.0f} MB (target <= {TARGET_MB:.0f} MB); load average "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")  # fmt: skip
@@ -238,7 +238,8 @@ def report_sqlite(args: argparse.Namespace, url: str) -> bool:
     started = time.perf_counter()
     refresh, cleanup, keys = incremental(url)
     logged = time.perf_counter() - started - refresh - cleanup
-    print(f"  1,000 turns logged with log_turn in {logged:.1f} s; the refresh after them: {refresh * 1000:.0f} ms ({keys} day × assistant keys); "
+    print(f"  1,000 turns logged with log_turn in {logged:.1f} s; the refresh after them: "
+          f"{refresh * 1000:.0f} ms ({keys} day × assistant keys); "
           f"after deleting them: {cleanup * 1000:.0f} ms")  # fmt: skip
     if args.rebuild:
         print(f"  rollups built from scratch (migration back-fill SQL): "
