@@ -12,7 +12,7 @@ from sqlmodel import Session
 from studio.analytics import aggregates, rollups
 from studio.analytics.filters import DRAFT, Filters, assistant_names
 from studio.analytics.gaps import KnowledgeGaps, knowledge_gaps
-from studio.analytics.kpis import SPECS, Kpi, compute_kpis, period, values
+from studio.analytics.kpis import SPECS, Kpi, compute_kpis, period, values_from
 
 ALL = "All"
 
@@ -43,16 +43,26 @@ class Dashboard:
 
     def kpis_by_split(self) -> pd.DataFrame:
         """Rows: KPIs; columns: versions; cells formatted for reading (the selected period)."""
-        parts = {
-            name: dict(tuple(frame.groupby("split", sort=False))) if not frame.empty else {}
-            for name, frame in self.now.items()
+        # One groupby per frame, not one filter per version and frame.
+        now = self.now
+        sums = {
+            name: now[name].groupby("split").sum(numeric_only=True).to_dict("index")
+            if not now[name].empty
+            else {}
+            for name in ("turns", "sessions", "feedback")
         }
+        latencies = now["latencies"]
+        histograms = (
+            dict(tuple(latencies.groupby(["split", "metric"]))) if not latencies.empty else {}
+        )
+        nothing = latencies.iloc[0:0]
         table: dict[str, list[str]] = {}
         for split in self.splits:
-            part = {
-                name: parts[name].get(split, frame.iloc[0:0]) for name, frame in self.now.items()
-            }
-            numbers = values(part)
+            numbers = values_from(
+                {name: sums[name].get(split, {}) for name in sums},
+                latency=histograms.get((split, "latency"), nothing),
+                ttft=histograms.get((split, "ttft"), nothing),
+            )
             table[split] = [
                 kpi.formatted(numbers[kpi.key][0]) if numbers[kpi.key][0] is not None else "–"
                 for kpi in self.kpis

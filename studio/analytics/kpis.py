@@ -109,14 +109,24 @@ def _sums(frame: pd.DataFrame) -> dict[str, float]:
 
 def values(frames: dict[str, pd.DataFrame]) -> dict[str, tuple[float | None, str]]:
     """Every KPI's value (and a detail line) from frames already cut to one period."""
-    t, ss, fb = _sums(frames["turns"]), _sums(frames["sessions"]), _sums(frames["feedback"])
     latencies = frames["latencies"]
+    metric = latencies["metric"] if not latencies.empty else None
+    return values_from(
+        {name: _sums(frames[name]) for name in ("turns", "sessions", "feedback")},
+        latency=latencies[metric == "latency"] if metric is not None else latencies,
+        ttft=latencies[metric == "ttft"] if metric is not None else latencies,
+    )
+
+
+def values_from(
+    sums: dict[str, dict[str, float]], *, latency: pd.DataFrame, ttft: pd.DataFrame
+) -> dict[str, tuple[float | None, str]]:
+    """Every KPI from the column totals of the turns, sessions and feedback frames and the
+    latency and first-token histograms."""
+    t, ss, fb = sums["turns"], sums["sessions"], sums["feedback"]
     n_turns, replies = t.get("turns", 0.0), t.get("replies", 0.0)
     n_sessions = ss.get("sessions", 0.0)
     up, down, edited = fb.get("up", 0.0), fb.get("down", 0.0), fb.get("edited", 0.0)
-    metric = latencies["metric"] if not latencies.empty else None
-    latency = latencies[metric == "latency"] if metric is not None else latencies
-    ttft = latencies[metric == "ttft"] if metric is not None else latencies
     tokens = t.get("prompt_tokens", 0.0) + t.get("completion_tokens", 0.0)
     return {
         "sessions": (n_sessions, ""),

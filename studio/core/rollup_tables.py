@@ -12,7 +12,7 @@ from __future__ import annotations
 from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
-from studio.core.models import TurnSource
+from studio.core.turn_enums import TurnSource
 
 
 class TurnSums(SQLModel):

@@ -45,12 +45,14 @@ def refreshed_equals_rebuilt(session: Session) -> tuple[Snapshot, Snapshot]:
     return incremental, snapshot(session)
 
 
-def reference_kpis(session: Session, filters: Filters) -> dict[str, tuple[Any, Any]]:
+def reference_kpis(
+    session: Session, filters: Filters, *, rebin: bool = True
+) -> dict[str, tuple[Any, Any]]:
     """The KPIs from the pre-rollup queries over the raw tables, latencies put in the rollups'
-    bins (a 10 ms bin lies inside one of them, so this is exact)."""
+    bins (a 10 ms bin lies inside one of them, so this is exact) unless not `rebin`."""
     frames = raw_reference.frames(session=session, filters=filters)
     latencies = frames["latencies"]
-    if not latencies.empty:
+    if rebin and not latencies.empty:
         latencies["ms"] = [int(ms // bin_width(ms) * bin_width(ms)) for ms in latencies["ms"]]
     labelled, _ = label_splits(
         frames, names=assistant_names(session=session), by_version=filters.split_by_version
@@ -74,6 +76,16 @@ def same_numbers(a: dict[str, tuple[Any, Any]], b: dict[str, tuple[Any, Any]]) -
             ):
                 differ.append(f"{key}: {x} vs {y}")
     return differ
+
+
+def percentile_error(new: dict[str, tuple[Any, Any]], old: dict[str, tuple[Any, Any]]) -> float:
+    """The largest relative difference of the latency percentiles (new bins vs 10 ms bins)."""
+    worst = 0.0
+    for key in ("latency_p50", "latency_p95", "ttft_p50", "ttft_p95"):
+        for x, y in zip(new[key], old[key], strict=True):
+            if x is not None and y:
+                worst = max(worst, abs(x - y) / y)
+    return worst
 
 
 def raw_rows(session: Session, filters: Filters) -> dict[str, int]:

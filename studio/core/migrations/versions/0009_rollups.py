@@ -4,8 +4,8 @@ back-fill from every existing turn, session and piece of feedback (no existing r
 
 The triggers write the (day, assistant) a row touches to `rollupdirty` in the transaction of
 the change itself, whoever writes. On PostgreSQL they are statement-level with transition
-tables (one insert per statement, however many rows it changed); on SQLite row-level, skipping
-keys already marked (SQLite has a single writer, so the check cannot race).
+tables (one insert per statement, however many rows it changed); on SQLite row-level, replacing
+the key's older mark (SQLite has a single writer, so this cannot race).
 
 The back-fill SQL is written out here, not imported, so this revision keeps doing what it did
 when the rollup code changes later (tests/analytics/test_rollups.py checks it against
@@ -297,10 +297,13 @@ def _sqlite_triggers() -> list[str]:
                 source = f"SELECT substr({ref}.{stamp}, 1, 10) AS day, {ref}.assistant_id AS a"
                 if join:
                     source += f" FROM turn t WHERE t.id = {row}.turn_id"
+                # A new mark (its id is the newest: the dashboard's cache key changes), and the
+                # older ones of the same key go (the table stays one row per key).
                 body.append(
                     "INSERT INTO rollupdirty (day, assistant_id) SELECT k.day, k.a "
-                    f"FROM ({source}) AS k WHERE NOT EXISTS (SELECT 1 FROM rollupdirty d "
-                    "WHERE d.day = k.day AND d.assistant_id = k.a);"
+                    f"FROM ({source}) AS k; DELETE FROM rollupdirty WHERE id < last_insert_rowid() "
+                    "AND (day, assistant_id) IN (SELECT day, assistant_id FROM rollupdirty "
+                    "WHERE id = last_insert_rowid());"
                 )
             statements.append(
                 f"CREATE TRIGGER rollup_{table}_{event} AFTER {event.upper()} ON {table} "
