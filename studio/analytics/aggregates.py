@@ -1,141 +1,131 @@
-"""The dashboard's SQL: a handful of GROUP BY queries over the selected and the previous period,
-each returning a small DataFrame (hours × versions × models, not turns)."""
+"""The dashboard's SQL: a handful of GROUP BY queries over the rollups (studio.analytics.rollups)
+of the selected and the previous period, each returning a small DataFrame (hours × versions ×
+models, not turns). The rollups hold whole UTC days, which is what a period is made of."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Select, and_, case, func, literal, select, union_all
+from sqlalchemy import Date, Integer, Select, and_, case, cast, func, select
 from sqlalchemy.engine import Dialect
 from sqlmodel import Session, col
 
-from studio.analytics.filters import (
-    DRAFT,
-    Filters,
-    day_bucket,
-    hour_bucket,
-    ms_bin,
-    session_conditions,
-    turn_conditions,
+from studio.analytics.filters import Filters, rollup_conditions
+from studio.core.models import Document, KnowledgeBase
+from studio.core.rollup_tables import (
+    RollupDay,
+    RollupDocument,
+    RollupHour,
+    RollupLatency,
+    RollupSession,
+    RollupTag,
 )
-from studio.core.models import ChatSession, Document, Feedback, KnowledgeBase, Turn, TurnStatus
+
+SUMS = (
+    "turns", "replies", "errors", "prompt_tokens", "completion_tokens", "cost_usd",
+    "grounding_known", "ungrounded", "escalated", "violating", "violations",
+)  # fmt: skip
 
 
-def _current(column: Any, filters: Filters) -> Any:
-    return case((column >= filters.current[0], 1), else_=0)
+def _keys(table: Any, filters: Filters) -> tuple[Any, ...]:
+    current = case((table.day >= filters.start.isoformat(), 1), else_=0).label("current")
+    return current, table.assistant_id.label("assistant_id"), table.version.label("version")
 
 
-def _version(column: Any) -> Any:
-    return func.coalesce(column, DRAFT)
+def _sums(table: Any, *names: str) -> list[Any]:
+    return [func.sum(getattr(table, name)).label(name) for name in names]
 
 
-def _count_if(condition: Any) -> Any:
-    return func.sum(case((condition, 1), else_=0))
+def _weekday(day: Any, dialect: Dialect) -> Any:
+    """0 = Monday … 6 = Sunday of a 'YYYY-MM-DD' column."""
+    if dialect.name == "postgresql":
+        return cast(func.extract("isodow", cast(day, Date)), Integer) - 1
+    return (cast(func.strftime("%w", day), Integer) + 6) % 7
 
 
 def statements(filters: Filters, dialect: Dialect) -> dict[str, Select[Any]]:
     """Every aggregate query of a dashboard, by name (the benchmark times them alone)."""
-    t = Turn
-    current = _current(col(t.created_at), filters).label("current")
-    version = _version(col(t.version_number)).label("version")
-    keys: tuple[Any, ...] = (current, col(t.assistant_id).label("assistant_id"), version)
-    where = turn_conditions(filters)
-
-    hours = hour_bucket(col(t.created_at), dialect).label("hour")
+    # Days, or hours when the charts draw hours (a short range: few rows either way).
+    t: Any = RollupHour if filters.hourly else RollupDay
+    keys = _keys(t, filters)
+    times: list[Any] = [col(t.day).label("day")] + (
+        [col(t.hour).label("hour")] if filters.hourly else []
+    )
     turns = (
         select(
-            hours,
+            *times,
             *keys,
             col(t.model).label("model"),
-            func.count().label("turns"),
-            _count_if(col(t.status) != TurnStatus.FAILED).label("replies"),
-            _count_if(col(t.status) != TurnStatus.OK).label("errors"),
-            func.sum(col(t.prompt_tokens)).label("prompt_tokens"),
-            func.sum(col(t.completion_tokens)).label("completion_tokens"),
-            func.sum(col(t.cost_usd)).label("cost_usd"),
-            func.count(col(t.grounded)).label("grounding_known"),
-            _count_if(col(t.grounded).is_(False)).label("ungrounded"),
-            _count_if(col(t.escalated).is_(True)).label("escalated"),
-            _count_if(col(t.brand_violations) > 0).label("violating"),
-            func.sum(col(t.brand_violations)).label("violations"),
+            *_sums(t, *SUMS),
         )
-        .where(where)
-        .group_by(hours, *keys, col(t.model))
+        .where(rollup_conditions(t, filters))
+        .group_by(*times, *keys, col(t.model))
     )
-
-    s = ChatSession
-    s_keys: tuple[Any, ...] = (
-        _current(col(s.started_at), filters).label("current"),
-        col(s.assistant_id).label("assistant_id"),
-        _version(col(s.version_number)).label("version"),
+    feedback = (
+        select(col(t.day).label("day"), *keys, *_sums(t, "up", "down", "edited"))
+        .where(rollup_conditions(t, filters), col(t.feedback) > 0)
+        .group_by(col(t.day), *keys)
     )
-    s_day = day_bucket(col(s.started_at), dialect).label("day")
+    h = RollupHour
+    weekday = _weekday(col(h.day), dialect).label("weekday")
+    hour = cast(func.substr(col(h.hour), 12, 2), Integer).label("hour_of_day")
+    heatmap = (
+        select(
+            weekday,
+            hour,
+            col(h.assistant_id).label("assistant_id"),
+            col(h.version).label("version"),
+            func.sum(col(h.turns)).label("turns"),
+        )
+        .where(rollup_conditions(h, filters, both_periods=False))
+        .group_by(weekday, hour, col(h.assistant_id), col(h.version))
+    )
+    s = RollupSession
+    s_keys = _keys(s, filters)
     sessions = (
         select(
-            s_day,
+            col(s.day).label("day"),
             *s_keys,
-            func.count().label("sessions"),
-            func.sum(col(s.turn_count)).label("session_turns"),
-            _count_if(col(s.escalated).is_(True)).label("escalated_sessions"),
-            _count_if(col(s.unanswered).is_(True)).label("abandoned"),
+            *_sums(s, "sessions", "session_turns", "escalated_sessions", "abandoned"),
         )
-        .where(session_conditions(filters))
-        .group_by(s_day, *s_keys)
+        .where(rollup_conditions(s, filters))
+        .group_by(col(s.day), *s_keys)
     )
-
-    f_day = day_bucket(col(t.created_at), dialect).label("day")
-    feedback = (
+    lat = RollupLatency
+    l_keys = _keys(lat, filters)
+    latencies = (
         select(
-            f_day,
-            *keys,
-            _count_if(col(Feedback.rating) == 1).label("up"),
-            _count_if(col(Feedback.rating) == -1).label("down"),
-            _count_if(col(Feedback.corrected_reply).is_not(None)).label("edited"),
+            col(lat.metric).label("metric"),
+            *l_keys,
+            col(lat.ms).label("ms"),
+            func.sum(col(lat.n)).label("n"),
         )
-        .select_from(Feedback)
-        .join(t, col(t.id) == col(Feedback.turn_id))
-        .where(where)
-        .group_by(f_day, *keys)
+        .where(rollup_conditions(lat, filters))
+        .group_by(col(lat.metric), *l_keys, col(lat.ms))
     )
-
-    def histogram(metric: str, column: Any) -> Select[Any]:
-        ms = ms_bin(column, dialect).label("ms")
-        return (
-            select(literal(metric).label("metric"), *keys, ms, func.count().label("n"))
-            .where(where, column.is_not(None))
-            .group_by(*keys, ms)
-        )
-
-    latency = union_all(
-        histogram("latency", col(t.latency_ms)), histogram("ttft", col(t.ttft_ms))
-    ).subquery()
-    latencies = select(latency)
-
-    tag_cols: dict[str, Any] = {
-        "intent": col(t.intent),
-        "emotion": col(t.emotion),
-        "urgency": col(t.urgency),
-        "tool_name": col(t.tool_name),
-    }
+    g = RollupTag
+    g_keys = _keys(g, filters)
+    tag_columns = (col(g.intent), col(g.emotion), col(g.urgency), col(g.tool_name))
     tags = (
-        select(*keys, *(c.label(n) for n, c in tag_cols.items()), func.count().label("n"))
-        .where(where)
-        .group_by(*keys, *tag_cols.values())
+        select(*g_keys, *tag_columns, func.sum(col(g.n)).label("n"))
+        .where(rollup_conditions(g, filters))
+        .group_by(*g_keys, *tag_columns)
     )
-
-    documents = (
+    d = RollupDocument
+    documents: Any = (
         select(
-            col(t.assistant_id).label("assistant_id"),
-            version,
-            col(t.top_document_id).label("document_id"),
-            func.count().label("n"),
+            col(d.assistant_id).label("assistant_id"),
+            col(d.version).label("version"),
+            col(d.document_id).label("document_id"),
+            func.sum(col(d.n)).label("n"),
         )
-        .where(turn_conditions(filters, both_periods=False), col(t.top_document_id).is_not(None))
-        .group_by(col(t.assistant_id), version, col(t.top_document_id))
+        .where(rollup_conditions(d, filters, both_periods=False))
+        .group_by(col(d.assistant_id), col(d.version), col(d.document_id))
     )
     return {
         "turns": turns,
+        "heatmap": heatmap,
         "sessions": sessions,
         "feedback": feedback,
         "latencies": latencies,
@@ -146,17 +136,16 @@ def statements(filters: Filters, dialect: Dialect) -> dict[str, Select[Any]]:
 
 def run_raw(*, session: Session, filters: Filters) -> dict[str, list[Any]]:
     """Run every aggregate and fetch its rows, nothing more (the benchmark's baseline)."""
-    dialect = session.get_bind().dialect
     return {
-        name: list(session.execute(q).all()) for name, q in statements(filters, dialect).items()
+        name: list(session.execute(q).all())
+        for name, q in statements(filters, session.get_bind().dialect).items()
     }
 
 
 def frames(*, session: Session, filters: Filters) -> dict[str, pd.DataFrame]:
     """Every aggregate as a small DataFrame, numbers as numbers (0 where SQL said NULL)."""
-    dialect = session.get_bind().dialect
     out: dict[str, pd.DataFrame] = {}
-    for name, query in statements(filters, dialect).items():
+    for name, query in statements(filters, session.get_bind().dialect).items():
         result = session.execute(query)
         frame = pd.DataFrame(result.all(), columns=list(result.keys()))
         out[name] = _numeric(frame)

@@ -4,14 +4,15 @@ previous period, the KPIs per version, cited documents and knowledge gaps."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import pandas as pd
 from sqlmodel import Session
 
-from studio.analytics import aggregates
-from studio.analytics.filters import DRAFT, Filters, filter_options
+from studio.analytics import aggregates, rollups
+from studio.analytics.filters import DRAFT, Filters, assistant_names
 from studio.analytics.gaps import KnowledgeGaps, knowledge_gaps
-from studio.analytics.kpis import SPECS, Kpi, compute_kpis, period, values
+from studio.analytics.kpis import SPECS, Kpi, compute_kpis, period, values_from
 
 ALL = "All"
 
@@ -27,25 +28,41 @@ class Dashboard:
     documents: pd.DataFrame  # document_id, document, assistant_id: the selected assistants' docs
     gaps: KnowledgeGaps
 
+    @cached_property
+    def now(self) -> dict[str, pd.DataFrame]:
+        """The frames cut to the selected period (what most charts draw)."""
+        return period(self.frames, True)
+
     @property
     def empty(self) -> bool:
         """True when the selected period holds no turn and no session."""
-        now = period(self.frames, True)
-        return now["turns"].empty and now["sessions"].empty
+        return self.now["turns"].empty and self.now["sessions"].empty
 
     def kpi(self, key: str) -> Kpi:
         return next(k for k in self.kpis if k.key == key)
 
     def kpis_by_split(self) -> pd.DataFrame:
         """Rows: KPIs; columns: versions; cells formatted for reading (the selected period)."""
-        now = period(self.frames, True)
+        # One groupby per frame, not one filter per version and frame.
+        now = self.now
+        sums = {
+            name: now[name].groupby("split").sum(numeric_only=True).to_dict("index")
+            if not now[name].empty
+            else {}
+            for name in ("turns", "sessions", "feedback")
+        }
+        latencies = now["latencies"]
+        histograms = (
+            dict(tuple(latencies.groupby(["split", "metric"]))) if not latencies.empty else {}
+        )
+        nothing = latencies.iloc[0:0]
         table: dict[str, list[str]] = {}
         for split in self.splits:
-            part = {
-                name: frame[frame["split"] == split] if not frame.empty else frame
-                for name, frame in now.items()
-            }
-            numbers = values(part)
+            numbers = values_from(
+                {name: sums[name].get(split, {}) for name in sums},
+                latency=histograms.get((split, "latency"), nothing),
+                ttft=histograms.get((split, "ttft"), nothing),
+            )
             table[split] = [
                 kpi.formatted(numbers[kpi.key][0]) if numbers[kpi.key][0] is not None else "–"
                 for kpi in self.kpis
@@ -103,11 +120,15 @@ def label_splits(
     return out, splits
 
 
-def build_dashboard(*, session: Session, filters: Filters) -> Dashboard:
-    """Every number and frame of the Analytics page for `filters`. Raises InvalidInput if the
-    filters are inconsistent."""
+def build_dashboard(*, session: Session, filters: Filters, refresh: bool = True) -> Dashboard:
+    """Every number and frame of the Analytics page for `filters`, from the rollups (brought up
+    to date first in `session` unless `refresh` is False: the caller just did it in a unit of
+    work of its own, see `rollups.refresh_now`). Raises InvalidInput if the filters are
+    inconsistent."""
     filters = filters.check()
-    names = filter_options(session=session).assistants
+    if refresh:
+        rollups.refresh(session=session)
+    names = assistant_names(session=session)
     raw = aggregates.frames(session=session, filters=filters)
     frames, splits = label_splits(raw, names=names, by_version=filters.split_by_version)
     return Dashboard(

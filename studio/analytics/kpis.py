@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from enum import StrEnum
 
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 
@@ -85,63 +86,78 @@ def _div(numerator: float, denominator: float) -> float | None:
 
 
 def percentile(histogram: pd.DataFrame, q: float) -> float | None:
-    """Nearest-rank percentile of a (ms, n) histogram: the lower edge of the bin holding it."""
+    """Nearest-rank percentile of a (ms, n) histogram: the lower edge of the bin holding it
+    (rows may repeat a bin: one per version, say)."""
     if histogram.empty:
         return None
-    counts = histogram.groupby("ms")["n"].sum().sort_index()
-    total = int(counts.sum())
+    ms, n = histogram["ms"].to_numpy(), histogram["n"].to_numpy()
+    order = np.argsort(ms, kind="stable")
+    cumulative = np.cumsum(n[order])
+    total = int(cumulative[-1])
     if total == 0:
         return None
     rank = max(1, math.ceil(q * total))
-    cumulative = counts.cumsum()
-    return float(cumulative.index[cumulative.searchsorted(rank)])
+    return float(ms[order][np.searchsorted(cumulative, rank)])
 
 
-def _sum(frame: pd.DataFrame, column: str) -> float:
-    return float(frame[column].sum()) if not frame.empty else 0.0
+def _sums(frame: pd.DataFrame) -> dict[str, float]:
+    """Column totals of a frame (0 for an empty one: `get` with a default)."""
+    if frame.empty:
+        return {}
+    return {str(k): float(v) for k, v in frame.sum(numeric_only=True).items()}
 
 
 def values(frames: dict[str, pd.DataFrame]) -> dict[str, tuple[float | None, str]]:
     """Every KPI's value (and a detail line) from frames already cut to one period."""
-    turns, sessions, feedback = frames["turns"], frames["sessions"], frames["feedback"]
     latencies = frames["latencies"]
-    n_turns, replies = _sum(turns, "turns"), _sum(turns, "replies")
-    n_sessions = _sum(sessions, "sessions")
-    up, down = _sum(feedback, "up"), _sum(feedback, "down")
-    edited = _sum(feedback, "edited")
-    latency = latencies[latencies["metric"] == "latency"] if not latencies.empty else latencies
-    ttft = latencies[latencies["metric"] == "ttft"] if not latencies.empty else latencies
-    tokens = _sum(turns, "prompt_tokens") + _sum(turns, "completion_tokens")
+    metric = latencies["metric"] if not latencies.empty else None
+    return values_from(
+        {name: _sums(frames[name]) for name in ("turns", "sessions", "feedback")},
+        latency=latencies[metric == "latency"] if metric is not None else latencies,
+        ttft=latencies[metric == "ttft"] if metric is not None else latencies,
+    )
+
+
+def values_from(
+    sums: dict[str, dict[str, float]], *, latency: pd.DataFrame, ttft: pd.DataFrame
+) -> dict[str, tuple[float | None, str]]:
+    """Every KPI from the column totals of the turns, sessions and feedback frames and the
+    latency and first-token histograms."""
+    t, ss, fb = sums["turns"], sums["sessions"], sums["feedback"]
+    n_turns, replies = t.get("turns", 0.0), t.get("replies", 0.0)
+    n_sessions = ss.get("sessions", 0.0)
+    up, down, edited = fb.get("up", 0.0), fb.get("down", 0.0), fb.get("edited", 0.0)
+    tokens = t.get("prompt_tokens", 0.0) + t.get("completion_tokens", 0.0)
     return {
         "sessions": (n_sessions, ""),
         "messages": (n_turns + replies, f"{n_turns:,.0f} from customers"),
-        "turns_per_session": (_div(_sum(sessions, "session_turns"), n_sessions), ""),
+        "turns_per_session": (_div(ss.get("session_turns", 0.0), n_sessions), ""),
         "latency_p50": (percentile(latency, 0.50), ""),
         "latency_p95": (percentile(latency, 0.95), ""),
         "ttft_p50": (percentile(ttft, 0.50), ""),
         "ttft_p95": (percentile(ttft, 0.95), ""),
-        "tokens": (tokens, f"{_sum(turns, 'completion_tokens'):,.0f} in replies"),
-        "cost": (_sum(turns, "cost_usd"), "estimated"),
+        "tokens": (tokens, f"{t.get('completion_tokens', 0.0):,.0f} in replies"),
+        "cost": (t.get("cost_usd", 0.0), "estimated"),
         "satisfaction": (_div(up, up + down), f"{up + down:,.0f} rated replies"),
         "accuracy": (
             None if replies == 0 else 1 - edited / replies,
             f"{edited:,.0f} of {replies:,.0f} replies edited",
         ),
-        "escalation": (_div(_sum(turns, "escalated"), replies), ""),
+        "escalation": (_div(t.get("escalated", 0.0), replies), ""),
         "containment": (
-            None if n_sessions == 0 else 1 - _sum(sessions, "escalated_sessions") / n_sessions,
+            None if n_sessions == 0 else 1 - ss.get("escalated_sessions", 0.0) / n_sessions,
             "",
         ),
-        "abandonment": (_div(_sum(sessions, "abandoned"), n_sessions), ""),
+        "abandonment": (_div(ss.get("abandoned", 0.0), n_sessions), ""),
         "ungrounded": (
-            _div(_sum(turns, "ungrounded"), _sum(turns, "grounding_known")),
-            f"of {_sum(turns, 'grounding_known'):,.0f} replies that needed knowledge",
+            _div(t.get("ungrounded", 0.0), t.get("grounding_known", 0.0)),
+            f"of {t.get('grounding_known', 0.0):,.0f} replies that needed knowledge",
         ),
         "brand_violations": (
-            None if replies == 0 else _sum(turns, "violations") * 100 / replies,
+            None if replies == 0 else t.get("violations", 0.0) * 100 / replies,
             "",
         ),
-        "error_rate": (_div(_sum(turns, "errors"), n_turns), ""),
+        "error_rate": (_div(t.get("errors", 0.0), n_turns), ""),
     }
 
 
@@ -149,8 +165,20 @@ SPECS: list[tuple[str, str, Unit, bool | None, str]] = [
     ("sessions", "Sessions", Unit.COUNT, None, "Conversations started in the period."),
     ("messages", "Messages", Unit.COUNT, None, "Customer messages plus assistant replies."),
     ("turns_per_session", "Turns per session", Unit.RATIO, None, "Customer messages per session."),
-    ("latency_p50", "Latency p50", Unit.MS, False, "Half of the replies were complete by then."),
-    ("latency_p95", "Latency p95", Unit.MS, False, "95 % of the replies were complete by then."),
+    (
+        "latency_p50",
+        "Latency p50",
+        Unit.MS,
+        False,
+        "Half of the replies were complete by then (within 10 ms, or 6.25 % above 320 ms).",
+    ),
+    (
+        "latency_p95",
+        "Latency p95",
+        Unit.MS,
+        False,
+        "95 % of the replies were complete by then (within 10 ms, or 6.25 % above 320 ms).",
+    ),
     ("ttft_p50", "First token p50", Unit.MS, False, "Time until the reply started to appear."),
     ("ttft_p95", "First token p95", Unit.MS, False, "Time until the reply started, slowest 5 %."),
     ("tokens", "Tokens", Unit.COUNT, None, "Prompt and reply tokens."),

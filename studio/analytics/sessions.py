@@ -14,11 +14,13 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
+from studio.analytics import rollups
 from studio.analytics.dashboard import version_label
-from studio.analytics.filters import DRAFT, Filters, session_conditions
+from studio.analytics.filters import DRAFT, Filters, rollup_conditions, session_conditions
 from studio.chat.conversations import TurnRecord, session_turns
 from studio.core.errors import InvalidInput
 from studio.core.models import Assistant, ChatSession, Feedback, Turn
+from studio.core.rollup_tables import RollupSession
 
 MAX_LIST = 500
 MAX_EXPORT_TURNS = 50_000
@@ -70,6 +72,26 @@ def _session_query(filters: Filters, *, search: str, flag: SessionFlag) -> Any:
     return query
 
 
+_ROLLUP_COUNTS = {
+    SessionFlag.ANY: "sessions",
+    SessionFlag.ESCALATED: "escalated_sessions",
+    SessionFlag.ABANDONED: "abandoned",
+}
+
+
+def _counted(session: Session, filters: Filters, *, search: str, flag: SessionFlag) -> int | None:
+    """How many sessions match, from the rollups when they hold the answer (no search, nothing
+    pending: this is a read, it does not refresh them)."""
+    column = _ROLLUP_COUNTS.get(flag)
+    if search.strip() or column is None or rollups.pending(session=session):
+        return None
+    where = rollup_conditions(RollupSession, filters, both_periods=False)
+    total = session.execute(
+        select(func.sum(getattr(RollupSession, column))).where(where)
+    ).scalar_one()
+    return int(total or 0)
+
+
 def list_sessions(
     *,
     session: Session,
@@ -81,7 +103,9 @@ def list_sessions(
     """The newest `limit` sessions of the period matching search/flag, and how many match."""
     filters = filters.check()
     query = _session_query(filters, search=search, flag=flag)
-    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    total = _counted(session, filters, search=search, flag=flag)
+    if total is None:
+        total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     rows = session.execute(
         query.order_by(col(ChatSession.started_at).desc(), col(ChatSession.id).desc()).limit(limit)
     ).all()

@@ -20,6 +20,7 @@ from sqlmodel import Session, SQLModel, col
 
 from studio.access import audit
 from studio.access.roles import Permission, require
+from studio.analytics import rollups
 from studio.analytics.transcript_formats import (
     CsvColumns,
     ImportedMessage,
@@ -187,6 +188,7 @@ def import_transcripts(
             "The same conversations were being imported at the same moment by someone else; "
             "nothing from this import was saved. Import the file again to add what is missing."
         ) from exc
+    rollups.refresh(session=session)  # the import pays for its rollups, not the next reader
     report(total, max(total, 1), "Done.")
     times = [t for c in fresh for t in _times(c)]
     return TranscriptImport(

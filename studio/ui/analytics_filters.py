@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import streamlit as st
 
+from studio.analytics import rollups
 from studio.analytics.dashboard import Dashboard, build_dashboard, version_label
 from studio.analytics.filters import DRAFT, FilterOptions, Filters, data_stamp, filter_options
 from studio.core.config import get_settings
@@ -24,8 +25,10 @@ SOURCE_LABELS = {
 }
 
 
-def load_options() -> tuple[FilterOptions, tuple[int, int, str]]:
-    """What the filters can offer, and the data stamp the cache is keyed on."""
+def load_options() -> tuple[FilterOptions, tuple[int, int]]:
+    """What the filters can offer, and the data stamp the cache is keyed on (the rollups are
+    brought up to date first, in a unit of work of their own)."""
+    rollups.refresh_now(get_engine())
     with session_scope(get_engine()) as session:
         return filter_options(session=session), data_stamp(session=session)
 
@@ -107,13 +110,15 @@ def _range(picked: object, start: date, end: date) -> tuple[date, date]:
 
 
 @st.cache_data(max_entries=32, show_spinner="Computing the dashboard…")
-def _cached(url: str, filters_json: str, stamp: tuple[int, int, str]) -> Dashboard:
-    # `stamp` is only a cache key: it changes with every new turn or feedback.
+def _cached(url: str, filters_json: str, stamp: tuple[int, int]) -> Dashboard:
+    # `stamp` is only a cache key: it changes with every change to turns, sessions or feedback.
+    # load_options refreshed the rollups; a change since then changes the next stamp.
     with session_scope(get_engine()) as session:
-        return build_dashboard(session=session, filters=Filters.model_validate_json(filters_json))
+        filters = Filters.model_validate_json(filters_json)
+        return build_dashboard(session=session, filters=filters, refresh=False)
 
 
-def dashboard(filters: Filters, stamp: tuple[int, int, str]) -> Dashboard:
+def dashboard(filters: Filters, stamp: tuple[int, int]) -> Dashboard:
     """The dashboard for `filters`, computed once per filter and data stamp. Raises
     InvalidInput if the filters are inconsistent."""
     filters.check()
