@@ -1,7 +1,7 @@
 """Keeping the Analytics rollups (studio.core.rollup_tables) equal to the raw tables.
 
 Every change to a turn, a session or feedback is marked in `rollupdirty` by database triggers
-in the writer's own transaction (migration 0009_rollups), so nothing a writer does needs to
+in the writer's own transaction (migration 0010_rollups), so nothing a writer does needs to
 know about rollups and nothing is missed across processes. `refresh` consumes the marks and
 recomputes only those (day, assistant) keys from the raw tables: bounded work, one index range
 per assistant. It is safe with several studio processes:

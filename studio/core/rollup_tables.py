@@ -1,7 +1,7 @@
 """Summary tables the Analytics page reads instead of every turn (studio.analytics.rollups keeps
 them). Each holds one UTC day of one assistant per key; `version` is 0 for the draft.
 
-Database triggers (migration 0009_rollups) append the (day, assistant) a change touches to
+Database triggers (migration 0010_rollups) append the (day, assistant) a change touches to
 `rollupdirty` in the transaction of the change itself, whoever writes (a chat turn, an import,
 the demo generator, feedback, a cascade delete) and from whichever process; the dashboard
 recomputes those keys from the raw tables before it reads.

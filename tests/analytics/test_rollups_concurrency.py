@@ -1,5 +1,5 @@
 """Several writers and refreshers at once lose nothing (threads with their own connections, and
-a second process), and migration 0009_rollups back-fills exactly what a recomputation gives and
+a second process), and migration 0010_rollups back-fills exactly what a recomputation gives and
 downgrades without touching a turn; SQLite and PostgreSQL."""
 
 from __future__ import annotations

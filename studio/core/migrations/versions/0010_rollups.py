@@ -11,7 +11,7 @@ The back-fill SQL is written out here, not imported, so this revision keeps doin
 when the rollup code changes later (tests/analytics/test_rollups.py checks it against
 `studio.analytics.rollups.rebuild`).
 
-Revision ID: 0009_rollups
+Revision ID: 0010_rollups
 Revises: 0008_team
 Created: 2026-12-02
 """
@@ -25,8 +25,8 @@ import sqlmodel.sql.sqltypes
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0009_rollups"
-down_revision = "0008_team"
+revision = "0010_rollups"
+down_revision = "0009_tagger"
 branch_labels = None
 depends_on = None
 
