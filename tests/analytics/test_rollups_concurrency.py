@@ -113,7 +113,7 @@ def test_the_migration_backfills_what_a_recomputation_gives_and_downgrades(
     database_url: str,
 ) -> None:
     engine = make_engine(database_url)
-    _at(engine, "0008_team")
+    _at(engine, "0009_tagger")
     with session_scope(engine) as db:
         build(db)  # rows written before the rollups existed
     upgrade_database(engine)
@@ -123,7 +123,7 @@ def test_the_migration_backfills_what_a_recomputation_gives_and_downgrades(
         rollups.rebuild(session=db)
         assert snapshot(db) == migrated
     with engine.connect() as connection:
-        command.downgrade(_config(connection), "0008_team")
+        command.downgrade(_config(connection), "0009_tagger")
         connection.commit()
     assert not set(ROLLUP_TABLES) & set(inspect(engine).get_table_names())
     with session_scope(engine) as db:  # every row kept, and writing works without the triggers

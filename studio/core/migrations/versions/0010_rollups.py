@@ -12,7 +12,7 @@ when the rollup code changes later (tests/analytics/test_rollups.py checks it ag
 `studio.analytics.rollups.rebuild`).
 
 Revision ID: 0010_rollups
-Revises: 0008_team
+Revises: 0009_tagger
 Created: 2026-12-02
 """
 
